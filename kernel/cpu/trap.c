@@ -1,0 +1,61 @@
+/* Exceptions taken by the core itself.  A fault in code that registered a
+ * fixup (guest MSR accesses) resumes there; any other one is a core bug and
+ * panics with the whole frame. */
+#include "log.h"
+#include "panic.h"
+#include "percpu.h"
+#include "trap.h"
+#include "x86.h"
+
+struct extable_entry {
+	uint64_t insn, fixup;
+};
+
+extern const struct extable_entry _extable_start[], _extable_end[];
+
+static const char *const exception_names[32] = {
+	"#DE divide error", "#DB debug", "NMI", "#BP breakpoint", "#OF overflow",
+	"#BR bound range", "#UD invalid opcode", "#NM device not available", "#DF double fault",
+	"coprocessor overrun", "#TS invalid TSS", "#NP segment not present", "#SS stack fault",
+	"#GP general protection", "#PF page fault", "reserved 15", "#MF x87 error",
+	"#AC alignment check", "#MC machine check", "#XM SIMD error", "#VE virtualization",
+	"#CP control protection", "reserved 22", "reserved 23", "reserved 24", "reserved 25",
+	"reserved 26", "reserved 27", "#HV hypervisor injection", "#VC VMM communication",
+	"#SX security", "reserved 31",
+};
+
+static bool apply_fixup(struct trap_frame *f)
+{
+	for (const struct extable_entry *e = _extable_start; e < _extable_end; e++) {
+		if (e->insn == f->rip) {
+			f->rip = e->fixup;
+			return true;
+		}
+	}
+	return false;
+}
+
+void trap_frame_dump(const struct trap_frame *f)
+{
+	log_error("  rip %016lx cs %04lx rflags %016lx rsp %016lx ss %04lx", f->rip, f->cs,
+		  f->rflags, f->rsp, f->ss);
+	log_error("  rax %016lx rbx %016lx rcx %016lx rdx %016lx", f->rax, f->rbx, f->rcx, f->rdx);
+	log_error("  rsi %016lx rdi %016lx rbp %016lx r8  %016lx", f->rsi, f->rdi, f->rbp, f->r8);
+	log_error("  r9  %016lx r10 %016lx r11 %016lx r12 %016lx", f->r9, f->r10, f->r11, f->r12);
+	log_error("  r13 %016lx r14 %016lx r15 %016lx", f->r13, f->r14, f->r15);
+	log_error("  cr0 %016lx cr2 %016lx cr3 %016lx cr4 %016lx", read_cr0(), read_cr2(),
+		  read_cr3(), read_cr4());
+}
+
+void trap_dispatch(struct trap_frame *f)
+{
+	if (f->vector < 32 && apply_fixup(f))
+		return;
+	if (f->vector == 255)
+		log_error("unexpected interrupt in the core (IF should be clear)");
+	else
+		log_error("core exception %s (vector %lu) error code %#lx on CPU %u",
+			  exception_names[f->vector], f->vector, f->error_code, this_cpu()->index);
+	trap_frame_dump(f);
+	panic("exception in ring 0 at %#lx", f->rip);
+}

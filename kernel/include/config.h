@@ -1,0 +1,53 @@
+/* The vmm.* configuration: one key table, one parser for both sources
+ * (the multiboot command line and the UEFI loader's shoji.conf).
+ *
+ * Every bad key or value is rejected with where it was, the key, the value
+ * and what was expected; a parse either fully succeeds or changes nothing
+ * the caller keeps (the core never starts half-configured).  Pure logic:
+ * built for the host too, unit-tested and fuzzed (kernel/tests). */
+#ifndef SHOJI_CONFIG_H
+#define SHOJI_CONFIG_H
+
+#include "errors.h"
+#include "types.h"
+
+#define CONFIG_MAX_KEY 64
+#define CONFIG_MAX_VALUE 256
+#define CONFIG_MAX_FILE (64 * 1024)
+#define CONFIG_MAX_APPLIED 32
+
+enum config_loglevel { CONFIG_LOG_ERROR, CONFIG_LOG_WARN, CONFIG_LOG_INFO, CONFIG_LOG_DEBUG };
+
+struct config_applied {
+	char key[CONFIG_MAX_KEY + 1];
+	char value[CONFIG_MAX_VALUE + 1];
+};
+
+struct shoji_config {
+	uint64_t memsize;       /* vmm.memsize: bytes of the reserved region */
+	uint16_t serial_port;   /* vmm.serial: I/O port of the log UART, 0 = none */
+	enum config_loglevel loglevel; /* vmm.loglevel */
+
+	/* What was set, in order, for the log ("config applied"). */
+	struct config_applied applied[CONFIG_MAX_APPLIED];
+	unsigned applied_count;
+};
+
+struct config_error {
+	char msg[400];
+};
+
+void config_defaults(struct shoji_config *cfg);
+
+/* Parses a multiboot command line: "<image path> vmm.key=value ...".  The
+ * first word is the loader's name for the image unless it starts with
+ * "vmm.".  A value may be double-quoted to hold spaces. */
+enum err config_parse_cmdline(const char *text, struct shoji_config *cfg,
+			      struct config_error *error);
+
+/* Parses a configuration file of "vmm.key=value" lines; '#' starts a
+ * comment line.  `name` is used in messages ("shoji.conf:4"). */
+enum err config_parse_file(const char *text, size_t len, const char *name,
+			   struct shoji_config *cfg, struct config_error *error);
+
+#endif

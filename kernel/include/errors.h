@@ -1,0 +1,20 @@
+/* The one error vocabulary of the core, the IPC layer and the domains
+ * (STYLE.md 10).  A code exists only because some caller acts on it
+ * differently from the others. */
+#ifndef SHOJI_ERRORS_H
+#define SHOJI_ERRORS_H
+
+enum err {
+	E_OK = 0,
+	E_INVAL,    /* malformed input: the caller sent something wrong */
+	E_RANGE,    /* a value outside what is allowed */
+	E_NOMEM,    /* out of memory in the reserved region */
+	E_NOTFOUND, /* no such object */
+	E_FAULT,    /* an access faulted (guest memory not RAM, #GP on MSR...) */
+	E_UNSUPP,   /* the CPU or the platform lacks what this needs */
+	E_EXISTS,   /* already present (duplicate key, slot in use) */
+};
+
+const char *err_name(enum err e);
+
+#endif

@@ -1,0 +1,122 @@
+/* The core's view of a guest CPU, and the one ops table a back end (svm/,
+ * later vmx/) provides.  The core owns policy (what to intercept, how to
+ * answer CPUID, MSRs, ports, nested page faults); a back end only programs
+ * its hardware structure and reports exits in this vendor-neutral form
+ * (STYLE.md 4-6, bhyve's vmm_ops and vm_exit). */
+#ifndef SHOJI_VM_H
+#define SHOJI_VM_H
+
+#include "errors.h"
+#include "types.h"
+
+struct pcpu;
+struct guest_memory_plan;
+
+enum vm_reg {
+	VM_REG_RAX, VM_REG_RBX, VM_REG_RCX, VM_REG_RDX, VM_REG_RSI, VM_REG_RDI, VM_REG_RBP,
+	VM_REG_R8, VM_REG_R9, VM_REG_R10, VM_REG_R11, VM_REG_R12, VM_REG_R13, VM_REG_R14,
+	VM_REG_R15,
+	VM_REG_RSP, VM_REG_RIP, VM_REG_RFLAGS,
+	VM_REG_CR0, VM_REG_CR2, VM_REG_CR3, VM_REG_CR4, VM_REG_EFER,
+	VM_REG_DR6, VM_REG_DR7, VM_REG_PAT,
+	VM_REG_COUNT,
+};
+
+enum vm_seg { VM_SEG_ES, VM_SEG_CS, VM_SEG_SS, VM_SEG_DS, VM_SEG_FS, VM_SEG_GS,
+	      VM_SEG_LDTR, VM_SEG_TR, VM_SEG_GDTR, VM_SEG_IDTR, VM_SEG_COUNT };
+
+/* A segment register, hidden part included.  `attr` uses the layout of
+ * descriptor bits 40-47 and 52-55 packed into 12 bits (type, S, DPL, P,
+ * AVL, L, D/B, G), which is also the VMCB's. */
+struct vm_segment {
+	uint16_t selector;
+	uint16_t attr;
+	uint32_t limit;
+	uint64_t base;
+};
+#define SEG_ATTR_L BIT(9)
+#define SEG_ATTR_DB BIT(10)
+
+/* General registers the entry/exit code saves; RSP, RIP and RFLAGS stay in
+ * the back end's structure and are reached through get_reg/set_reg. */
+struct gpregs {
+	uint64_t rax, rbx, rcx, rdx, rsi, rdi, rbp;
+	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
+};
+
+enum vm_exit_kind {
+	VM_EXIT_NONE,           /* handled inside the back end; run again */
+	VM_EXIT_CPUID,
+	VM_EXIT_MSR,            /* an intercepted RDMSR or WRMSR */
+	VM_EXIT_IO,             /* an intercepted IN/OUT */
+	VM_EXIT_NESTED_FAULT,   /* NPF / EPT violation */
+	VM_EXIT_UNDEFINED,      /* an instruction the guest must see as #UD
+				   (the virtualization instructions: Shoji is hidden) */
+	VM_EXIT_INVD,
+	VM_EXIT_TRIPLE_FAULT,   /* shutdown */
+	VM_EXIT_ENTRY_FAILED,   /* the hardware refused the guest state */
+	VM_EXIT_UNKNOWN,        /* an exit the back end did not expect */
+	VM_EXIT_KIND_COUNT,
+};
+
+struct vm_exit {
+	enum vm_exit_kind kind;
+	uint8_t insn_len;       /* 0: unknown, the core decodes (SVM without next-RIP) */
+	union {
+		struct { bool write; uint32_t msr; } msr;
+		struct {
+			bool in, string, rep;
+			uint8_t size;   /* 1, 2 or 4 */
+			uint16_t port;
+		} io;
+		struct {
+			paddr_t gpa;
+			bool read, write, fetch, present;
+		} npf;
+		struct { const char *what; uint64_t code, info1, info2; } raw;
+	};
+};
+
+/* How a guest starts: 32-bit protected mode, paging off, flat segments
+ * (both the Linux 32-bit boot protocol and multiboot ask for this). */
+struct vm_boot_state {
+	uint32_t eip, esp, eax, ebx, esi;
+	uint32_t gdt_base;
+	uint16_t gdt_limit;
+	uint16_t code_selector, data_selector;
+};
+
+struct vcpu {
+	struct gpregs regs;        /* [own] guest GPRs while in the core */
+	uint32_t id;               /* [init] */
+	struct pcpu *cpu;          /* [init] where it runs */
+	void *backend;             /* [init] the back end's per-vCPU state */
+	uint64_t tsc_adjust;       /* [own] guest IA32_TSC_ADJUST (when emulated) */
+	uint8_t kbc_pending_cmd;   /* [own] keyboard-controller command awaiting data */
+};
+
+struct vm_ops {
+	const char *name;
+	/* True if this CPU can run Shoji with this back end; else a reason. */
+	bool (*probe)(char *why, size_t why_size);
+	/* Turns virtualization on for the calling CPU. */
+	enum err (*cpu_enable)(struct pcpu *cpu);
+	/* Creates the back end's state for a vCPU: intercepts, nested page
+	 * tables from the core's plan, the initial guest state. */
+	enum err (*vcpu_init)(struct vcpu *v, const struct guest_memory_plan *plan,
+			      const struct vm_boot_state *boot);
+	/* Runs the guest until an exit the core must handle. */
+	void (*vcpu_run)(struct vcpu *v, struct vm_exit *exit);
+	uint64_t (*get_reg)(struct vcpu *v, enum vm_reg reg);
+	void (*set_reg)(struct vcpu *v, enum vm_reg reg, uint64_t value);
+	void (*get_seg)(struct vcpu *v, enum vm_seg seg, struct vm_segment *out);
+	/* Queues an exception for the next entry (vector < 32). */
+	void (*inject_exception)(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error);
+	/* Maps [gpa, gpa + size) one-to-one in the nested tables (2 MiB units). */
+	enum err (*map_identity)(struct vcpu *v, paddr_t gpa, uint64_t size);
+};
+
+/* Chosen once at boot (kernel/backend.c); never re-decided. */
+extern const struct vm_ops *vm_backend;
+
+#endif

@@ -1,0 +1,49 @@
+/* Pages of the reserved region.  Boot takes pages in order and never gives
+ * them back, so a bump pointer is all this needs today; domains (issue #6)
+ * will add freeing. */
+#include <string.h>
+
+#include "mm.h"
+
+struct reserved_region shoji_region;
+
+static paddr_t next_free, region_limit;
+
+void page_alloc_init(paddr_t start, paddr_t end)
+{
+	next_free = ALIGN_UP(start, PAGE_SIZE);
+	region_limit = end;
+}
+
+void *page_alloc_contig(size_t pages)
+{
+	uint64_t bytes = pages * PAGE_SIZE;
+
+	if (pages == 0 || region_limit - next_free < bytes)
+		return NULL;
+	void *va = phys_to_virt(next_free);
+
+	next_free += bytes;
+	memset(va, 0, bytes);
+	return va;
+}
+
+void *page_alloc(void)
+{
+	return page_alloc_contig(1);
+}
+
+size_t page_free_count(void)
+{
+	return (region_limit - next_free) / PAGE_SIZE;
+}
+
+paddr_t virt_to_phys(const void *va)
+{
+	extern char _image_start[], _image_end[];
+	uintptr_t a = (uintptr_t)va;
+
+	if (a >= (uintptr_t)_image_start && a < (uintptr_t)_image_end)
+		return shoji_region.image_start + (a - (uintptr_t)_image_start);
+	return a - DIRECT_MAP_BASE;
+}
