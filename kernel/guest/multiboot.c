@@ -281,7 +281,7 @@ enum err multiboot_load(const struct guest_load_ctx *ctx, const struct guest_ima
 	struct mb_header h;
 	struct segment segs[MAX_SEGMENTS];
 	unsigned nsegs = 0;
-	uint64_t entry;
+	uint64_t entry = 0;
 	enum err e;
 
 	if (!ctx->mem->read(ctx->mem->opaque, kernel->start, head, head_len))
@@ -294,7 +294,7 @@ enum err multiboot_load(const struct guest_load_ctx *ctx, const struct guest_ima
 		return load_fail(ctx, E_UNSUPP,
 				 "%s requires multiboot features %#x (video mode or others) that "
 				 "Shoji does not provide",
-				 kernel->label, (h.flags & 0xFFFF) & ~MB_FLAGS_WE_HONOUR);
+				 kernel->label, (unsigned)((h.flags & 0xFFFF) & ~MB_FLAGS_WE_HONOUR));
 	if (module_count > MBI_MAX_MODULES)
 		return load_fail(ctx, E_RANGE, "%u modules for the guest; at most %d", module_count,
 				 MBI_MAX_MODULES);

@@ -19,6 +19,7 @@ enum vm_reg {
 	VM_REG_RSP, VM_REG_RIP, VM_REG_RFLAGS,
 	VM_REG_CR0, VM_REG_CR2, VM_REG_CR3, VM_REG_CR4, VM_REG_EFER,
 	VM_REG_DR6, VM_REG_DR7, VM_REG_PAT,
+	VM_REG_TSC_OFFSET,      /* guest TSC = host TSC + offset */
 	VM_REG_COUNT,
 };
 

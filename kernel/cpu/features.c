@@ -1,0 +1,46 @@
+/* Reads the CPUID facts the core needs, once, on the boot CPU. */
+#include <string.h>
+
+#include "cpu_features.h"
+#include "x86.h"
+
+struct cpu_features cpu_features;
+
+void cpu_features_read(void)
+{
+	struct cpuid_regs r;
+
+	cpuid(0, 0, &r);
+	memcpy(cpu_features.vendor_string + 0, &r.ebx, 4);
+	memcpy(cpu_features.vendor_string + 4, &r.edx, 4);
+	memcpy(cpu_features.vendor_string + 8, &r.ecx, 4);
+	cpu_features.vendor = strcmp(cpu_features.vendor_string, "AuthenticAMD") == 0 ||
+					      strcmp(cpu_features.vendor_string, "HygonGenuine") == 0
+				      ? INSN_VENDOR_AMD
+				      : INSN_VENDOR_INTEL;
+	uint32_t max_basic = r.eax;
+
+	if (max_basic >= 7) {
+		cpuid(7, 0, &r);
+		cpu_features.tsc_adjust = r.ebx & BIT(1);
+	}
+	cpuid(0x80000000, 0, &r);
+	uint32_t max_ext = r.eax;
+
+	cpuid(0x80000001, 0, &r);
+	cpu_features.page_1g = r.edx & BIT(26);
+	/* EFER: SCE, LME, (LMA is read-only), NXE if NX, FFXSR if present;
+	 * LMSLE and TCE on AMD when offered. */
+	cpu_features.efer_writable = EFER_SCE | EFER_LME;
+	if (r.edx & BIT(20))
+		cpu_features.efer_writable |= EFER_NXE;
+	if (r.edx & BIT(25))
+		cpu_features.efer_writable |= BIT(14); /* FFXSR */
+	if (r.ecx & BIT(17))
+		cpu_features.efer_writable |= BIT(15); /* TCE */
+	cpu_features.phys_addr_bits = 36;
+	if (max_ext >= 0x80000008) {
+		cpuid(0x80000008, 0, &r);
+		cpu_features.phys_addr_bits = (uint8_t)(r.eax & 0xFF);
+	}
+}

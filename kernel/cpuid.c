@@ -1,0 +1,20 @@
+/* CPUID exits: the real answer, filtered (kernel/cpuid_filter.c). */
+#include "cpuid_filter.h"
+#include "exit.h"
+#include "x86.h"
+
+void vmexit_cpuid(struct vcpu *v, const struct vm_exit *e)
+{
+	uint32_t leaf = (uint32_t)v->regs.rax, subleaf = (uint32_t)v->regs.rcx;
+	struct cpuid_regs r;
+
+	cpuid(leaf, subleaf, &r);
+	struct cpuid_result out = { r.eax, r.ebx, r.ecx, r.edx };
+
+	cpuid_filter(leaf, subleaf, vm_backend->get_reg(v, VM_REG_CR4), &out);
+	v->regs.rax = out.eax;
+	v->regs.rbx = out.ebx;
+	v->regs.rcx = out.ecx;
+	v->regs.rdx = out.edx;
+	vcpu_skip_insn(v, e);
+}

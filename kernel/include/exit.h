@@ -1,0 +1,37 @@
+/* The core's handling of guest exits (kernel/vcpu.c dispatches). */
+#ifndef SHOJI_EXIT_H
+#define SHOJI_EXIT_H
+
+#include "insn.h"
+#include "vm.h"
+
+_Noreturn void vcpu_run_loop(struct vcpu *v);
+
+/* Moves the guest past the instruction that exited, decoding it if the
+ * back end does not know its length.  If it cannot be decoded the guest
+ * gets #GP instead. */
+void vcpu_skip_insn(struct vcpu *v, const struct vm_exit *e);
+
+/* Fetches and decodes the guest's instruction at CS:RIP. */
+enum err guest_decode_insn(struct vcpu *v, struct insn *out);
+
+void vcpu_inject_gp(struct vcpu *v);
+void vcpu_dump(struct vcpu *v);
+
+/* Stops the guest for good after logging why and its state. */
+_Noreturn void guest_stop(struct vcpu *v, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+_Noreturn void platform_reset(void);
+
+/* Gives NMIs the core caught in host mode to the guest (kernel/nmi.c). */
+void nmi_reflect_pending(struct vcpu *v);
+
+/* Exit handlers, one per kind (named vmexit_* so the benchmark can count
+ * exits by reason from the symbol table). */
+void vmexit_cpuid(struct vcpu *v, const struct vm_exit *e);
+void vmexit_msr(struct vcpu *v, const struct vm_exit *e);
+void vmexit_io(struct vcpu *v, const struct vm_exit *e);
+void vmexit_nested_fault(struct vcpu *v, const struct vm_exit *e);
+
+#endif

@@ -1,0 +1,58 @@
+/* The intercept tables (see include/intercept.h).  Every MSR or port not
+ * listed here is the guest's own and is never intercepted. */
+#include "intercept.h"
+
+const struct msr_rule msr_rules[] = {
+	{ 0x10, "IA32_TIME_STAMP_COUNTER", false, true, MSR_EMUL_TSC,
+	  "a write must change only this guest's TSC offset, never the real TSC (SPEC item 5)" },
+	{ 0x1B, "IA32_APIC_BASE", false, true, MSR_EMUL_APIC_BASE,
+	  "the local APIC must not be moved onto Shoji's memory" },
+	{ 0x3B, "IA32_TSC_ADJUST", true, true, MSR_EMUL_TSC_ADJUST,
+	  "writing it changes the real TSC; emulated through the TSC offset (SPEC item 5)" },
+	{ 0xC0000080, "EFER", true, true, MSR_EMUL_EFER,
+	  "SVME must stay set under the guest and be invisible to it" },
+	{ 0xC0010010, "SYSCFG", false, true, MSR_EMUL_READ_ONLY,
+	  "machine-wide memory configuration (MTRR DRAM bits, TOM2 enable)" },
+	{ 0xC001001A, "TOP_MEM", false, true, MSR_EMUL_READ_ONLY,
+	  "the memory controller's top of low memory" },
+	{ 0xC001001D, "TOM2", false, true, MSR_EMUL_READ_ONLY,
+	  "the memory controller's top of high memory" },
+	{ 0xC0010111, "SMM_BASE", false, true, MSR_EMUL_READ_ONLY, "where SMRAM lies" },
+	{ 0xC0010112, "SMM_ADDR", false, true, MSR_EMUL_READ_ONLY, "SMRAM protection range" },
+	{ 0xC0010113, "SMM_MASK", false, true, MSR_EMUL_READ_ONLY, "SMRAM protection range" },
+	{ 0xC0010114, "VM_CR", true, true, MSR_EMUL_VM_CR,
+	  "SVM is hidden: reads say disabled and locked" },
+	{ 0xC0010115, "IGNNE", true, true, MSR_EMUL_ABSENT, "part of the hidden SVM interface" },
+	{ 0xC0010116, "SMM_CTL", true, true, MSR_EMUL_ABSENT, "part of the hidden SVM interface" },
+	{ 0xC0010117, "VM_HSAVE_PA", true, true, MSR_EMUL_ZERO_RO,
+	  "Shoji's host save area; the guest sees none and cannot set one" },
+	{ 0xC0010118, "SVM_KEY", true, true, MSR_EMUL_ABSENT, "SVM-Lock is hidden" },
+};
+const unsigned msr_rule_count = sizeof(msr_rules) / sizeof(msr_rules[0]);
+
+const struct msr_rule *msr_rule_find(uint32_t msr)
+{
+	for (unsigned i = 0; i < msr_rule_count; i++)
+		if (msr_rules[i].msr == msr)
+			return &msr_rules[i];
+	return NULL;
+}
+
+const struct io_rule io_rules[] = {
+	{ 0x60, "keyboard controller data", IO_EMUL_KBC_DATA,
+	  "after command D1 its bit 1 would switch the A20 gate off; Shoji keeps A20 on "
+	  "(under QEMU the A20 mask also applies to Shoji's own accesses)" },
+	{ 0x64, "keyboard controller command", IO_EMUL_KBC_CMD,
+	  "command DD switches A20 off; D1 announces an output-port write" },
+	{ 0x92, "system control port A", IO_EMUL_PORT92,
+	  "bit 1 is the fast A20 gate; Shoji keeps it set (bit 0, CPU reset, passes)" },
+};
+const unsigned io_rule_count = sizeof(io_rules) / sizeof(io_rules[0]);
+
+const struct io_rule *io_rule_find(uint16_t port)
+{
+	for (unsigned i = 0; i < io_rule_count; i++)
+		if (io_rules[i].port == port)
+			return &io_rules[i];
+	return NULL;
+}

@@ -1,0 +1,91 @@
+/* Turning a #VMEXIT into the core's vendor-neutral vm_exit.  The exits that
+ * can reach here are exactly the intercepts set in vmcb.c; anything else is
+ * reported as unknown with the raw code. */
+#include "svm.h"
+
+/* APM Vol. 2 15.10.2: EXITINFO1 of an IOIO intercept. */
+#define IOIO_IN BIT(0)
+#define IOIO_STR BIT(2)
+#define IOIO_REP BIT(3)
+#define IOIO_SZ8 BIT(4)
+#define IOIO_SZ16 BIT(5)
+
+/* 15.25.6: EXITINFO1 of a nested page fault. */
+#define NPF_PRESENT BIT(0)
+#define NPF_WRITE BIT(1)
+#define NPF_FETCH BIT(4)
+
+static const char *const svm_insn_names[] = {
+	[VMEXIT_VMRUN - VMEXIT_VMRUN] = "VMRUN", [VMEXIT_VMMCALL - VMEXIT_VMRUN] = "VMMCALL",
+	[VMEXIT_VMLOAD - VMEXIT_VMRUN] = "VMLOAD", [VMEXIT_VMSAVE - VMEXIT_VMRUN] = "VMSAVE",
+	[VMEXIT_STGI - VMEXIT_VMRUN] = "STGI",	   [VMEXIT_CLGI - VMEXIT_VMRUN] = "CLGI",
+	[VMEXIT_SKINIT - VMEXIT_VMRUN] = "SKINIT",
+};
+
+void svm_exit_decode(struct vcpu *v, struct vm_exit *exit)
+{
+	struct vmcb_control *c = &((struct svm_vcpu *)v->backend)->vmcb->control;
+	uint64_t code = c->exit_code, info1 = c->exit_info1, info2 = c->exit_info2;
+
+	*exit = (struct vm_exit){ .kind = VM_EXIT_UNKNOWN };
+	switch (code) {
+	case VMEXIT_CPUID:
+		exit->kind = VM_EXIT_CPUID;
+		return;
+	case VMEXIT_MSR:
+		exit->kind = VM_EXIT_MSR;
+		exit->msr.write = info1 & 1;
+		exit->msr.msr = (uint32_t)v->regs.rcx;
+		return;
+	case VMEXIT_IOIO:
+		exit->kind = VM_EXIT_IO;
+		exit->io.in = info1 & IOIO_IN;
+		exit->io.string = info1 & IOIO_STR;
+		exit->io.rep = info1 & IOIO_REP;
+		exit->io.size = (info1 & IOIO_SZ8) ? 1 : (info1 & IOIO_SZ16) ? 2 : 4;
+		exit->io.port = (uint16_t)(info1 >> 16);
+		/* EXITINFO2 holds the next RIP even without next-RIP save. */
+		exit->insn_len = (uint8_t)(info2 - ((struct svm_vcpu *)v->backend)->vmcb->save.rip);
+		return;
+	case VMEXIT_NPF:
+		exit->kind = VM_EXIT_NESTED_FAULT;
+		exit->npf.gpa = info2;
+		exit->npf.present = info1 & NPF_PRESENT;
+		exit->npf.write = info1 & NPF_WRITE;
+		exit->npf.fetch = info1 & NPF_FETCH;
+		exit->npf.read = !exit->npf.write && !exit->npf.fetch;
+		return;
+	case VMEXIT_INVD:
+		exit->kind = VM_EXIT_INVD;
+		return;
+	case VMEXIT_SHUTDOWN:
+		exit->kind = VM_EXIT_TRIPLE_FAULT;
+		return;
+	case VMEXIT_SMI:
+		/* The SMI is still pending; open GIF so it is taken now, in host
+		 * mode, outside the guest's intercepts.  An NMI that slips into
+		 * this window is counted by the core's handler and handed to the
+		 * guest before the next entry (kernel/nmi.c). */
+		__asm__ volatile("stgi; clgi" ::: "memory");
+		exit->kind = VM_EXIT_NONE;
+		return;
+	case VMEXIT_INVLPGA:
+		exit->kind = VM_EXIT_UNDEFINED;
+		exit->raw.what = "INVLPGA";
+		return;
+	case VMEXIT_INVALID:
+		exit->kind = VM_EXIT_ENTRY_FAILED;
+		exit->raw.what = "VMRUN refused the guest state (VMEXIT_INVALID)";
+		exit->raw.code = code;
+		return;
+	}
+	if (code >= VMEXIT_VMRUN && code <= VMEXIT_SKINIT) {
+		exit->kind = VM_EXIT_UNDEFINED;
+		exit->raw.what = svm_insn_names[code - VMEXIT_VMRUN];
+		return;
+	}
+	exit->raw.what = "unexpected SVM exit";
+	exit->raw.code = code;
+	exit->raw.info1 = info1;
+	exit->raw.info2 = info2;
+}

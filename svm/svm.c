@@ -1,0 +1,99 @@
+/* The SVM back end: probing, per-CPU enable, and the ops table - the one
+ * symbol this directory exports (STYLE.md 4). */
+#include <stdio.h>
+
+#include "cpu_features.h"
+#include "log.h"
+#include "mm.h"
+#include "percpu.h"
+#include "svm.h"
+#include "x86.h"
+
+#define MSR_VM_CR 0xC0010114
+#define MSR_VM_HSAVE_PA 0xC0010117
+#define VM_CR_SVMDIS BIT(4)
+
+static bool svm_probe(char *why, size_t why_size)
+{
+	struct cpuid_regs r;
+
+	cpuid(0x80000000, 0, &r);
+	if (r.eax < 0x8000000A) {
+		snprintf(why, why_size, "this CPU has no AMD SVM (no CPUID leaf 8000_000Ah)");
+		return false;
+	}
+	cpuid(0x80000001, 0, &r);
+	if (!(r.ecx & BIT(2))) {
+		snprintf(why, why_size, "this CPU has no AMD SVM (CPUID 8000_0001h ECX bit 2 clear)");
+		return false;
+	}
+	if (rdmsr(MSR_VM_CR) & VM_CR_SVMDIS) {
+		snprintf(why, why_size,
+			 "SVM is disabled by the firmware (VM_CR.SVMDIS); enable virtualization "
+			 "in the firmware setup");
+		return false;
+	}
+	cpuid(0x8000000A, 0, &r);
+	if (!(r.edx & BIT(0))) {
+		snprintf(why, why_size,
+			 "this CPU has SVM but no nested paging (CPUID 8000_000Ah EDX bit 0 clear); "
+			 "Shoji needs NPT");
+		return false;
+	}
+	if (r.ebx == 0) {
+		snprintf(why, why_size, "this CPU's SVM offers no ASIDs");
+		return false;
+	}
+	return true;
+}
+
+static enum err svm_cpu_enable(struct pcpu *cpu)
+{
+	struct svm_cpu *s = page_alloc();
+	void *hsave = page_alloc(), *host_vmcb = page_alloc();
+
+	if (!s || !hsave || !host_vmcb)
+		return E_NOMEM;
+	s->host_save_pa = virt_to_phys(hsave);
+	s->host_vmcb_pa = virt_to_phys(host_vmcb);
+	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SVME);
+	/* GIF stays clear whenever the core runs (see vmrun.S); it is set
+	 * only in the guest and in deliberate windows (SMI). */
+	__asm__ volatile("clgi");
+	wrmsr(MSR_VM_HSAVE_PA, s->host_save_pa);
+	/* The host's TR, FS, GS and syscall MSRs, restored after each exit. */
+	__asm__ volatile("vmsave %0" : : "a"(s->host_vmcb_pa) : "memory");
+	cpu->backend = s;
+	log_info("CPU %u: SVM on (host save area %#lx)", cpu->index, s->host_save_pa);
+	return E_OK;
+}
+
+static void svm_vcpu_run(struct vcpu *v, struct vm_exit *exit)
+{
+	struct svm_vcpu *s = v->backend;
+
+	s->vmcb->save.rax = v->regs.rax;
+	svm_vmrun(&v->regs, s->vmcb_pa, s->cpu->host_vmcb_pa);
+	v->regs.rax = s->vmcb->save.rax;
+	s->vmcb->control.tlb_control = 0;
+	svm_exit_decode(v, exit);
+}
+
+static enum err svm_map_identity(struct vcpu *v, paddr_t gpa, uint64_t size)
+{
+	(void)v;
+	return svm_npt_map_identity(gpa, size);
+}
+
+const struct vm_ops svm_ops = {
+	.name = "AMD SVM",
+	.probe = svm_probe,
+	.cpu_enable = svm_cpu_enable,
+	.vcpu_init = svm_vcpu_init,
+	.vcpu_run = svm_vcpu_run,
+	.get_reg = svm_get_reg,
+	.set_reg = svm_set_reg,
+	.get_seg = svm_get_seg,
+	.inject_exception = svm_inject_exception,
+	.map_identity = svm_map_identity,
+};

@@ -1,0 +1,39 @@
+/* Private to the SVM back end. */
+#ifndef SHOJI_SVM_PRIV_H
+#define SHOJI_SVM_PRIV_H
+
+#include "vm.h"
+#include "vmcb.h"
+
+struct guest_memory_plan;
+
+/* Per physical CPU. */
+struct svm_cpu {
+	paddr_t host_save_pa;  /* VM_HSAVE_PA: where VMRUN keeps host state */
+	paddr_t host_vmcb_pa;  /* VMSAVE/VMLOAD area for the host's TR, FS, GS... */
+};
+
+/* Per vCPU. */
+struct svm_vcpu {
+	struct vmcb *vmcb;
+	paddr_t vmcb_pa;
+	struct svm_cpu *cpu;
+};
+
+/* vmrun.S: enters the guest; returns after #VMEXIT with GIF clear. */
+void svm_vmrun(struct gpregs *regs, paddr_t vmcb_pa, paddr_t host_vmcb_pa);
+
+enum err svm_npt_build(const struct guest_memory_plan *plan, paddr_t *root);
+enum err svm_npt_map_identity(paddr_t gpa, uint64_t size);
+
+void svm_exit_decode(struct vcpu *v, struct vm_exit *exit);
+
+/* vmcb.c */
+enum err svm_vcpu_init(struct vcpu *v, const struct guest_memory_plan *plan,
+		       const struct vm_boot_state *boot);
+uint64_t svm_get_reg(struct vcpu *v, enum vm_reg reg);
+void svm_set_reg(struct vcpu *v, enum vm_reg reg, uint64_t value);
+void svm_get_seg(struct vcpu *v, enum vm_seg seg, struct vm_segment *out);
+void svm_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error);
+
+#endif

@@ -1,0 +1,177 @@
+/* Setting up a vCPU's VMCB, and reading and writing guest state in it. */
+#include <assert.h>
+#include <stddef.h>
+
+#include "bitmaps.h"
+#include "guest.h"
+#include "log.h"
+#include "mm.h"
+#include "panic.h"
+#include "percpu.h"
+#include "svm.h"
+#include "x86.h"
+
+static_assert(offsetof(struct vmcb, control.exit_code) == 0x070, "VMCB layout");
+static_assert(offsetof(struct vmcb, control.n_cr3) == 0x0B0, "VMCB layout");
+static_assert(offsetof(struct vmcb, control.insn_bytes) == 0x0D1, "VMCB layout");
+static_assert(offsetof(struct vmcb, save.cpl) == 0x4CB, "VMCB layout");
+static_assert(offsetof(struct vmcb, save.efer) == 0x4D0, "VMCB layout");
+static_assert(offsetof(struct vmcb, save.cr4) == 0x548, "VMCB layout");
+static_assert(offsetof(struct vmcb, save.rsp) == 0x5D8, "VMCB layout");
+static_assert(offsetof(struct vmcb, save.rax) == 0x5F8, "VMCB layout");
+static_assert(offsetof(struct vmcb, save.cr2) == 0x640, "VMCB layout");
+static_assert(offsetof(struct vmcb, save.g_pat) == 0x668, "VMCB layout");
+static_assert(sizeof(struct vmcb) == 4096, "VMCB is one page");
+
+/* Built once, shared by every vCPU: the intercept tables do not change. */
+static paddr_t msrpm_pa, iopm_pa, npt_root;
+
+static enum err build_shared(const struct guest_memory_plan *plan)
+{
+	uint8_t *msrpm = page_alloc_contig(SVM_MSRPM_SIZE / PAGE_SIZE);
+	uint8_t *iopm = page_alloc_contig(SVM_IOPM_SIZE / PAGE_SIZE);
+	uint32_t bad;
+
+	if (!msrpm || !iopm)
+		return E_NOMEM;
+	if (svm_msrpm_build(msrpm, msr_rules, msr_rule_count, &bad) != E_OK)
+		panic("MSR %#x in the intercept table cannot be intercepted on SVM", bad);
+	svm_iopm_build(iopm, io_rules, io_rule_count);
+	msrpm_pa = virt_to_phys(msrpm);
+	iopm_pa = virt_to_phys(iopm);
+	return svm_npt_build(plan, &npt_root);
+}
+
+/* 12-bit VMCB attribute: type, S, DPL, P (bits 0-7) and AVL, L, DB, G. */
+#define ATTR_CODE32 0xC9B  /* G, DB, P, S, execute/read accessed */
+#define ATTR_DATA32 0xC93  /* G, DB, P, S, read/write accessed */
+#define ATTR_TSS32_BUSY 0x8B
+#define ATTR_LDT 0x82
+
+enum err svm_vcpu_init(struct vcpu *v, const struct guest_memory_plan *plan,
+		       const struct vm_boot_state *boot)
+{
+	struct svm_vcpu *s = page_alloc();
+	struct vmcb *vmcb = page_alloc();
+	enum err e;
+
+	if (!s || !vmcb)
+		return E_NOMEM;
+	if (!npt_root && (e = build_shared(plan)) != E_OK)
+		return e;
+	s->vmcb = vmcb;
+	s->vmcb_pa = virt_to_phys(vmcb);
+	s->cpu = this_cpu()->backend;
+	v->backend = s;
+
+	struct vmcb_control *c = &vmcb->control;
+
+	/* Always on, for isolation: the SVM instructions (the guest must see
+	 * SVM as absent: they #UD), SMI (so SMM never runs in guest mode
+	 * under our intercepts: QEMU enters SMM without leaving the guest),
+	 * shutdown, INVD (it would drop Shoji's dirty cache lines), and the
+	 * MSR and port tables of kernel/intercept_rules.c.  CPUID, to hide
+	 * what Shoji owns.  Nothing else: interrupts, NMIs, HLT and exceptions
+	 * go to the guest directly. */
+	c->intercept_misc1 = INTERCEPT_SMI | INTERCEPT_CPUID | INTERCEPT_INVD | INTERCEPT_INVLPGA |
+			     INTERCEPT_IOIO | INTERCEPT_MSR | INTERCEPT_SHUTDOWN;
+	c->intercept_misc2 = INTERCEPT_VMRUN | INTERCEPT_VMMCALL | INTERCEPT_VMLOAD |
+			     INTERCEPT_VMSAVE | INTERCEPT_STGI | INTERCEPT_CLGI | INTERCEPT_SKINIT;
+	c->iopm_base_pa = iopm_pa;
+	c->msrpm_base_pa = msrpm_pa;
+	c->guest_asid = 1;
+	c->tlb_control = 1; /* flush this ASID on the first VMRUN */
+	c->np_control = 1;
+	c->n_cr3 = npt_root;
+
+	struct vmcb_save *g = &vmcb->save;
+
+	g->cs = (struct vmcb_segment){ boot->code_selector, ATTR_CODE32, 0xFFFFFFFF, 0 };
+	g->ds = g->es = g->ss = g->fs = g->gs =
+		(struct vmcb_segment){ boot->data_selector, ATTR_DATA32, 0xFFFFFFFF, 0 };
+	g->gdtr = (struct vmcb_segment){ 0, 0, boot->gdt_limit, boot->gdt_base };
+	g->idtr = (struct vmcb_segment){ 0, 0, 0, 0 };
+	g->tr = (struct vmcb_segment){ 0, ATTR_TSS32_BUSY, 0xFFFF, 0 };
+	g->ldtr = (struct vmcb_segment){ 0, ATTR_LDT, 0xFFFF, 0 };
+	g->cpl = 0;
+	g->efer = EFER_SVME; /* required by VMRUN; hidden from the guest */
+	g->cr0 = CR0_PE | CR0_ET;
+	g->cr3 = 0;
+	g->cr4 = 0;
+	g->rflags = 0x2;
+	g->rip = boot->eip;
+	g->rsp = boot->esp;
+	g->dr6 = 0xFFFF0FF0;
+	g->dr7 = 0x400;
+	g->g_pat = 0x0007040600070406ULL; /* the power-on PAT */
+	v->regs = (struct gpregs){ .rax = boot->eax, .rbx = boot->ebx, .rsi = boot->esi };
+	return E_OK;
+}
+
+uint64_t svm_get_reg(struct vcpu *v, enum vm_reg reg)
+{
+	struct vmcb_save *g = &((struct svm_vcpu *)v->backend)->vmcb->save;
+
+	switch (reg) {
+	case VM_REG_RSP: return g->rsp;
+	case VM_REG_RIP: return g->rip;
+	case VM_REG_RFLAGS: return g->rflags;
+	case VM_REG_CR0: return g->cr0;
+	case VM_REG_CR2: return g->cr2;
+	case VM_REG_CR3: return g->cr3;
+	case VM_REG_CR4: return g->cr4;
+	case VM_REG_EFER: return g->efer;
+	case VM_REG_DR6: return g->dr6;
+	case VM_REG_DR7: return g->dr7;
+	case VM_REG_PAT: return g->g_pat;
+	case VM_REG_TSC_OFFSET: return ((struct svm_vcpu *)v->backend)->vmcb->control.tsc_offset;
+	default:
+		if (reg <= VM_REG_R15)
+			return ((const uint64_t *)&v->regs)[reg];
+		panic("register %d has no SVM home", reg);
+	}
+}
+
+void svm_set_reg(struct vcpu *v, enum vm_reg reg, uint64_t value)
+{
+	struct vmcb_save *g = &((struct svm_vcpu *)v->backend)->vmcb->save;
+
+	switch (reg) {
+	case VM_REG_RSP: g->rsp = value; break;
+	case VM_REG_RIP: g->rip = value; break;
+	case VM_REG_RFLAGS: g->rflags = value; break;
+	case VM_REG_EFER: g->efer = value; break;
+	case VM_REG_TSC_OFFSET:
+		((struct svm_vcpu *)v->backend)->vmcb->control.tsc_offset = value;
+		break;
+	default:
+		if (reg <= VM_REG_R15) {
+			((uint64_t *)&v->regs)[reg] = value;
+			break;
+		}
+		panic("register %d cannot be set on SVM by the core", reg);
+	}
+}
+
+void svm_get_seg(struct vcpu *v, enum vm_seg seg, struct vm_segment *out)
+{
+	const struct vmcb_segment *segs = &((struct svm_vcpu *)v->backend)->vmcb->save.es;
+	const struct vmcb_segment *s = &segs[seg]; /* ES CS SS DS FS GS GDTR LDTR IDTR TR */
+
+	switch (seg) {
+	case VM_SEG_LDTR: s = &segs[7]; break;
+	case VM_SEG_TR: s = &segs[9]; break;
+	case VM_SEG_GDTR: s = &segs[6]; break;
+	case VM_SEG_IDTR: s = &segs[8]; break;
+	default: break;
+	}
+	*out = (struct vm_segment){ s->selector, s->attrib, s->limit, s->base };
+}
+
+void svm_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error)
+{
+	struct vmcb_control *c = &((struct svm_vcpu *)v->backend)->vmcb->control;
+
+	c->event_inject = vector | EVENT_TYPE_EXCEPTION | EVENT_VALID |
+			  (has_error ? EVENT_ERROR_VALID | ((uint64_t)error << 32) : 0);
+}
