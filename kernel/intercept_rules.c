@@ -22,11 +22,12 @@ const struct msr_rule msr_rules[] = {
 	{ 0xC0010113, "SMM_MASK", false, true, MSR_EMUL_READ_ONLY, "SMRAM protection range" },
 	{ 0xC0010114, "VM_CR", true, true, MSR_EMUL_VM_CR,
 	  "SVM is hidden: reads say disabled and locked" },
-	{ 0xC0010115, "IGNNE", true, true, MSR_EMUL_ABSENT, "part of the hidden SVM interface" },
-	{ 0xC0010116, "SMM_CTL", true, true, MSR_EMUL_ABSENT, "part of the hidden SVM interface" },
+	{ 0xC0010115, "IGNNE", true, true, MSR_EMUL_ZERO_RO, "part of the hidden SVM interface" },
+	{ 0xC0010116, "SMM_CTL", true, true, MSR_EMUL_ZERO_RO,
+	  "part of the hidden SVM interface (it could raise SMIs and INITs)" },
 	{ 0xC0010117, "VM_HSAVE_PA", true, true, MSR_EMUL_ZERO_RO,
 	  "Shoji's host save area; the guest sees none and cannot set one" },
-	{ 0xC0010118, "SVM_KEY", true, true, MSR_EMUL_ABSENT, "SVM-Lock is hidden" },
+	{ 0xC0010118, "SVM_KEY", true, true, MSR_EMUL_ZERO_RO, "SVM-Lock is hidden" },
 };
 const unsigned msr_rule_count = sizeof(msr_rules) / sizeof(msr_rules[0]);
 

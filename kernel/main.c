@@ -8,6 +8,7 @@
 #include "mm.h"
 #include "panic.h"
 #include "percpu.h"
+#include "x86.h"
 
 extern const struct vm_ops svm_ops;
 
@@ -61,6 +62,9 @@ static void core_main_bsp(void)
 	if ((e = vm_backend->cpu_enable(cpu)) != E_OK)
 		boot_fatal("CPU %u: cannot enable virtualization (%s)", cpu->index, err_name(e));
 	boot_vcpu.id = cpu->index;
+	/* IA32_TSC_ADJUST starts at the host's value (SDM 17.17.3). */
+	if (cpu_features.tsc_adjust)
+		msr_read_safe(0x3B, &boot_vcpu.tsc_adjust);
 	boot_vcpu.cpu = cpu;
 	cpu->vcpu = &boot_vcpu;
 	if ((e = vm_backend->vcpu_init(&boot_vcpu, &plan, &boot)) != E_OK)

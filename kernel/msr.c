@@ -28,8 +28,6 @@ static enum err msr_emulate_read(struct vcpu *v, const struct msr_rule *rule, ui
 	case MSR_EMUL_ZERO_RO:
 		*value = 0;
 		return E_OK;
-	case MSR_EMUL_ABSENT:
-		return E_FAULT;
 	case MSR_EMUL_TSC:
 	case MSR_EMUL_APIC_BASE:
 	case MSR_EMUL_READ_ONLY:
@@ -85,7 +83,6 @@ static enum err msr_emulate_write(struct vcpu *v, const struct msr_rule *rule, u
 		return E_FAULT;
 	case MSR_EMUL_VM_CR:
 	case MSR_EMUL_ZERO_RO:
-	case MSR_EMUL_ABSENT:
 		return E_FAULT;
 	}
 	return E_FAULT;

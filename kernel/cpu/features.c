@@ -24,6 +24,12 @@ void cpu_features_read(void)
 		cpuid(7, 0, &r);
 		cpu_features.tsc_adjust = r.ebx & BIT(1);
 	}
+	/* Some CPUs (QEMU's among them) have the MSR without the CPUID bit;
+	 * the guest must find it there too. */
+	uint64_t adjust;
+
+	if (!msr_read_safe(0x3B, &adjust))
+		cpu_features.tsc_adjust = true;
 	cpuid(0x80000000, 0, &r);
 	uint32_t max_ext = r.eax;
 

@@ -12,6 +12,7 @@
 
 /* Offsets in the bzImage's setup header (and in boot_params). */
 #define HDR_SETUP_SECTS 0x1F1
+#define HDR_SYSSIZE 0x1F4
 #define HDR_BOOT_FLAG 0x1FE
 #define HDR_JUMP_END 0x201
 #define HDR_MAGIC 0x202
@@ -120,6 +121,14 @@ enum err linux_load(const struct guest_load_ctx *ctx, const struct guest_image *
 	if (header_end > BP_E820_TABLE)
 		return load_fail(ctx, E_INVAL, "%s has a setup header ending at %#lx, past its room",
 				 kernel->label, header_end);
+	/* syssize: the protected-mode code in 16-byte units (32 bits since
+	 * protocol 2.04). */
+	uint64_t syssize = (uint64_t)get32(hdr, HDR_SYSSIZE) * 16;
+
+	if (kernel->size < setup_bytes + syssize)
+		return load_fail(ctx, E_INVAL,
+				 "%s is truncated: %lu bytes, but its header says %lu",
+				 kernel->label, kernel->size, setup_bytes + syssize);
 	uint64_t pm_size = kernel->size - setup_bytes;
 	uint64_t init_size = MAX((uint64_t)get32(hdr, HDR_INIT_SIZE), pm_size);
 	uint64_t align = get32(hdr, HDR_KERNEL_ALIGNMENT);

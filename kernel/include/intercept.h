@@ -16,7 +16,6 @@ enum msr_emul {
 	MSR_EMUL_READ_ONLY,   /* reads pass through, writes #GP */
 	MSR_EMUL_VM_CR,       /* reads "SVM disabled and locked", writes #GP */
 	MSR_EMUL_ZERO_RO,     /* reads 0, writes #GP */
-	MSR_EMUL_ABSENT,      /* reads and writes #GP, as if the MSR did not exist */
 };
 
 struct msr_rule {

@@ -1,0 +1,367 @@
+#!/usr/bin/env python3
+"""Boots one scenario in an emulator, bounded by a timeout, and turns the
+serial log into a verdict.
+
+    runner.py --build BUILD --deps DEPS SCENARIO.scn
+
+Exit status: 0 pass, 1 fail, 77 skip (CTest's SKIP_RETURN_CODE).  The
+last line printed is the verdict with its reason; logs go to
+BUILD/ci-logs/<id>.<variant>.log.
+
+A scenario is a file of "key: value" lines ('#' starts a comment; keys that
+take a list may repeat):
+
+  id          stable name of the test
+  expect      (the test's one-line "Expect:" statement, for the report)
+  emulator    qemu (default); bochs comes with the VT-x back end
+  boot        shoji | bare | both (run both, then compare)
+  cpu, memory, smp, machine, timeout   emulator settings
+  reboot      yes: let the machine reset (no -no-reboot)
+  shoji-args  Shoji's own command line (vmm.* keys)
+  module      "<path> <args>" in boot order (repeat); the first is the guest
+              kernel.  Paths may name artifacts: @guest:ID (ELF32 micro-
+              guest), @guest64:ID, @data:NAME, @vmlinuz, @initrd, @truncated-vmlinuz
+  verdict     guest: the micro-guest's "shoji-test" line decides
+  require     regex that must appear in the log (repeat)
+  reject      regex that must not appear (repeat)
+  stop-on     regex after which the emulator is stopped (repeat)
+  compare     allow-list file: with boot: both, lines matching `lines` must
+              agree between bare and Shoji except as the list allows
+  lines       regex with groups (key) (value) selecting compared lines
+"""
+import argparse
+import glob
+import os
+import re
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+PASS, FAIL, SKIP = 0, 1, 77
+LIST_KEYS = {"module", "require", "reject", "stop-on"}
+GUEST_VERDICT = re.compile(r"^shoji-test (\S+): (SUCCESS|SKIP|ERROR|FAILURE)(?:: (.*))?$")
+# Lines that mean the core itself failed, whatever the scenario says.
+CORE_FAILURE = re.compile(r"^shoji: error: (PANIC|core exception)")
+
+
+class Skip(Exception):
+    pass
+
+
+def parse_scenario(path):
+    sc = {k: [] for k in LIST_KEYS}
+    with open(path) as f:
+        for n, line in enumerate(f, 1):
+            line = line.strip()
+            if not line or line.startswith("#"):
+                continue
+            key, sep, value = line.partition(":")
+            if not sep:
+                sys.exit(f"{path}:{n}: expected 'key: value'")
+            key, value = key.strip(), value.strip()
+            if key in LIST_KEYS:
+                sc[key].append(value)
+            else:
+                sc[key] = value
+    if "id" not in sc:
+        sys.exit(f"{path}: no id")
+    return sc
+
+
+class Artifacts:
+    def __init__(self, build, deps, tmp):
+        self.build, self.deps, self.tmp = build, deps, tmp
+
+    def vmlinuz(self):
+        found = sorted(glob.glob(os.path.join(self.deps, "root/boot/vmlinuz-*")))
+        if not found:
+            raise Skip("Debian's Linux kernel is not unpacked in " + self.deps +
+                       " (run tools/shoji setup)")
+        return found[-1]
+
+    def resolve(self, token):
+        if not token.startswith("@"):
+            return token
+        kind, _, name = token[1:].partition(":")
+        if kind == "shoji":
+            path = os.path.join(self.build, "shoji.bin")
+        elif kind == "guest":
+            path = os.path.join(self.build, "guests", f"guest-{name}.elf32")
+        elif kind == "guest64":
+            path = os.path.join(self.build, "guests", f"guest-{name}.elf")
+        elif kind == "data":
+            path = os.path.join(self.build, "guests", name)
+        elif kind == "vmlinuz":
+            path = self.vmlinuz()
+        elif kind == "initrd":
+            path = os.path.join(self.build, "linux-initrd.gz")
+            if not os.path.exists(path):
+                raise Skip("the test initramfs was not built (busybox-static missing; "
+                           "run tools/shoji setup)")
+        elif kind == "truncated-vmlinuz":
+            data = open(self.vmlinuz(), "rb").read()
+            path = os.path.join(self.tmp, "truncated-vmlinuz")
+            with open(path, "wb") as f:
+                f.write(data[: len(data) // 3])
+        else:
+            sys.exit(f"unknown artifact {token}")
+        if not os.path.exists(path):
+            sys.exit(f"artifact {token} not built: {path}")
+        return path
+
+
+def is_bzimage(path):
+    with open(path, "rb") as f:
+        head = f.read(0x210)
+    return len(head) >= 0x206 and head[0x202:0x206] == b"HdrS"
+
+
+def qemu_args(sc, variant, art):
+    """The QEMU command line for one variant ('shoji' or 'bare')."""
+    args = ["qemu-system-x86_64", "-machine", sc.get("machine", "q35"), "-accel", "tcg",
+            "-cpu", sc.get("cpu", "max"), "-m", sc.get("memory", "512"),
+            "-smp", sc.get("smp", "1"), "-nodefaults", "-display", "none",
+            "-serial", "stdio", "-device", "isa-debug-exit,iobase=0xf4,iosize=4"]
+    if sc.get("reboot") != "yes":
+        args.append("-no-reboot")
+    modules = []
+    for m in sc["module"]:
+        path, _, rest = m.partition(" ")
+        modules.append((art.resolve(path), rest.strip()))
+    if variant == "shoji":
+        args += ["-kernel", art.resolve("@shoji")]
+        if sc.get("shoji-args"):
+            args += ["-append", sc["shoji-args"]]
+        if modules:
+            # QEMU's multiboot module list: "path args,path args" (',' doubled).
+            args += ["-initrd", ",".join(
+                (p + (" " + a if a else "")).replace(",", ",,") for p, a in modules)]
+        return args
+    if not modules:
+        sys.exit("a bare run needs a module to boot")
+    kernel, kargs = modules[0]
+    args += ["-kernel", kernel]
+    if is_bzimage(kernel):
+        if len(modules) > 1:
+            args += ["-initrd", modules[1][0]]
+        args += ["-append", kargs]
+    else:
+        # A multiboot guest: say "bare" so tests that need Shoji can skip.
+        args += ["-append", ("bare " + kargs).strip()]
+        if len(modules) > 1:
+            args += ["-initrd", ",".join(
+                (p + (" " + a if a else "")).replace(",", ",,") for p, a in modules[1:])]
+    return args
+
+
+def run_emulator(args, timeout, stop_on, log_path):
+    """Runs the emulator, echoing nothing; returns (lines, exit code or None
+    if stopped, timed_out)."""
+    stop = [re.compile(p) for p in stop_on]
+    lines = []
+    with open(log_path, "w") as log:
+        log.write("# " + " ".join(args) + "\n")
+        proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+        deadline = time.monotonic() + timeout
+        buf = b""
+        timed_out = stopped = False
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                timed_out = True
+                break
+            ready, _, _ = select.select([proc.stdout], [], [], min(left, 1.0))
+            if not ready:
+                if proc.poll() is not None:
+                    break
+                continue
+            chunk = os.read(proc.stdout.fileno(), 65536)
+            if not chunk:
+                break
+            buf += chunk
+            while b"\n" in buf:
+                raw, buf = buf.split(b"\n", 1)
+                line = raw.decode("utf-8", "replace").rstrip("\r")
+                lines.append(line)
+                log.write(line + "\n")
+                if any(p.search(line) for p in stop):
+                    stopped = True
+            if stopped:
+                break
+        if buf:
+            lines.append(buf.decode("utf-8", "replace"))
+            log.write(lines[-1] + "\n")
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+        rc = proc.wait()
+        log.write(f"# exit {rc}{' (stopped)' if stopped else ''}"
+                  f"{' (timed out)' if timed_out else ''}\n")
+    return lines, (None if stopped else rc), timed_out
+
+
+def guest_expectation(sc, art):
+    """The "Expect:" line of the micro-guest's source, if any."""
+    for m in sc["module"]:
+        path = m.split()[0]
+        if path.startswith("@guest"):
+            name = path.split(":", 1)[1].replace("-", "_")
+            src = os.path.join(os.path.dirname(__file__), "guests", name + ".c")
+            for line in open(src):
+                if "Expect:" in line:
+                    return line.split("Expect:", 1)[1].strip()
+    return None
+
+
+def judge(sc, variant, lines, rc, timed_out, art):
+    """Returns (status, reason) for one run."""
+    text = "\n".join(lines)
+    for line in lines:
+        if CORE_FAILURE.search(line):
+            return FAIL, f"[{variant}] the core failed: {line}"
+    for pat in sc["reject"]:
+        m = re.search(pat, text, re.M)
+        if m:
+            return FAIL, f"[{variant}] forbidden output: {m.group(0)!r}"
+    if sc.get("verdict") == "guest":
+        verdicts = [GUEST_VERDICT.match(l) for l in lines]
+        verdicts = [v for v in verdicts if v]
+        if not verdicts:
+            why = "timed out" if timed_out else f"exited ({rc})"
+            return FAIL, f"[{variant}] no verdict from the guest: it crashed or hung ({why})"
+        v = verdicts[-1]
+        word, reason = v.group(2), v.group(3) or ""
+        expect = guest_expectation(sc, art) or "SUCCESS"
+        if word == "SKIP":
+            return SKIP, f"[{variant}] guest skipped: {reason}"
+        if not expect.startswith(word):
+            return FAIL, f"[{variant}] guest said {word}: {reason} (expected {expect})"
+    for pat in sc["require"]:
+        if not re.search(pat, text, re.M):
+            why = "timed out" if timed_out else f"exit status {rc}"
+            return FAIL, f"[{variant}] missing output /{pat}/ ({why})"
+    if timed_out and not sc["require"] and sc.get("verdict") != "guest":
+        return FAIL, f"[{variant}] timed out"
+    return PASS, ""
+
+
+def load_allow_list(path):
+    rules = []
+    for n, line in enumerate(open(path), 1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        rule, _, reason = line.partition("|")
+        if not reason.strip():
+            sys.exit(f"{path}:{n}: every allowance needs a reason after '|'")
+        words = rule.split()
+        rules.append((re.compile(words[0] + "$"), words[1], words[2:], reason.strip(), n))
+    return rules
+
+
+def allowed(rules, key, bare, shoji):
+    """True if an allowance explains the difference for this key."""
+    for pattern, action, params, _, _ in rules:
+        if not pattern.match(key):
+            continue
+        if action == "zero":  # Shoji shows all zeros
+            if shoji is not None and all(int(w, 16) == 0 for w in shoji.split()):
+                return True
+        elif action == "clear":  # Shoji clears these bits of word N
+            index, mask = int(params[0]), int(params[1], 16)
+            if bare and shoji:
+                b, s = bare.split(), shoji.split()
+                if len(b) == len(s) and all(
+                        (int(b[i], 16) & ~mask if i == index else int(b[i], 16)) == int(s[i], 16)
+                        for i in range(len(b))):
+                    return True
+        elif action == "value":  # Shoji shows exactly this
+            if shoji == " ".join(params):
+                return True
+        elif action == "only-bare":  # the line may be missing under Shoji
+            if shoji is None:
+                return True
+        elif action == "only-shoji":
+            if bare is None:
+                return True
+        else:
+            sys.exit(f"unknown allowance {action}")
+    return False
+
+
+def compare(sc, runs):
+    rules = load_allow_list(os.path.join(os.path.dirname(__file__), "..", sc["compare"]))
+    sel = re.compile(sc["lines"])
+
+    def table(lines):
+        t = {}
+        for l in lines:
+            m = sel.search(l)
+            if m:
+                t[m.group(1)] = m.group(2) if sel.groups > 1 else ""
+        return t
+
+    bare, shoji = table(runs["bare"]), table(runs["shoji"])
+    if not bare and sel.groups > 1:
+        return FAIL, "the bare run printed no compared lines"
+    bad = []
+    for key in sorted(set(bare) | set(shoji)):
+        b, s = bare.get(key), shoji.get(key)
+        if b == s or allowed(rules, key, b, s):
+            continue
+        bad.append(f"{key}: bare {b!r}, under Shoji {s!r}")
+    if bad:
+        return FAIL, f"{len(bad)} difference(s) not in {sc['compare']}: " + "; ".join(bad[:5])
+    return PASS, f"{len(bare)} lines compared"
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--build", required=True)
+    ap.add_argument("--deps", required=True)
+    ap.add_argument("scenario")
+    opts = ap.parse_args()
+    sc = parse_scenario(opts.scenario)
+    logs = os.path.join(opts.build, "ci-logs")
+    os.makedirs(logs, exist_ok=True)
+    if sc.get("emulator", "qemu") != "qemu":
+        print(f"SKIP {sc['id']}: emulator {sc['emulator']} is not wired into the runner yet")
+        return SKIP
+    if not shutil.which("qemu-system-x86_64"):
+        print(f"SKIP {sc['id']}: qemu-system-x86_64 is not installed (run tools/shoji setup)")
+        return SKIP
+    boot = sc.get("boot", "shoji")
+    variants = ["bare", "shoji"] if boot == "both" else [boot]
+    tmp = tempfile.mkdtemp(prefix="shoji-ci-")
+    art = Artifacts(opts.build, opts.deps, tmp)
+    runs = {}
+    status, reason = PASS, ""
+    try:
+        for variant in variants:
+            args = qemu_args(sc, variant, art)
+            log = os.path.join(logs, f"{sc['id']}.{variant}.log")
+            lines, rc, timed_out = run_emulator(args, float(sc.get("timeout", "60")),
+                                                sc["stop-on"], log)
+            runs[variant] = lines
+            status, reason = judge(sc, variant, lines, rc, timed_out, art)
+            if status != PASS:
+                break
+        if status == PASS and "compare" in sc:
+            status, reason = compare(sc, runs)
+    except Skip as s:
+        status, reason = SKIP, str(s)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    word = {PASS: "PASS", FAIL: "FAIL", SKIP: "SKIP"}[status]
+    print(f"{word} {sc['id']}" + (f": {reason}" if reason else ""))
+    if status == FAIL:
+        print(f"  logs: {logs}/{sc['id']}.*.log")
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())
