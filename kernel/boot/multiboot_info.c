@@ -98,13 +98,13 @@ enum err multiboot_info_parse(uint32_t magic, paddr_t mbi, phys_read_fn read, vo
 			snprintf(why, why_size, "the memory map has more than %d entries", BOOT_MAX_MMAP);
 			return E_RANGE;
 		}
-		uint64_t end = e.base + e.length;
+		/* An entry that runs past the top of the address space is cut
+		 * there; one that starts at the very top is empty. */
+		uint64_t end = e.base + e.length < e.base ? ~0ULL : e.base + e.length;
 
-		bi->mmap[bi->mmap_count++] = (struct mem_range){
-			.start = e.base,
-			.end = end < e.base ? ~0ULL : end, /* clamp a wrapping entry */
-			.type = e.type,
-		};
+		if (end <= e.base)
+			continue;
+		bi->mmap[bi->mmap_count++] = (struct mem_range){ e.base, end, e.type };
 	}
 	if (bi->mmap_count == 0) {
 		snprintf(why, why_size, "the memory map is empty");

@@ -39,9 +39,9 @@ set(SHOJI_SANITIZERS -fsanitize=address,undefined -fno-sanitize-recover=all
 
 function(shoji_host_test name)
   cmake_parse_arguments(T "" "" "SOURCES;INCLUDES;DEFINES" ${ARGN})
-  add_executable(${name} ${T_SOURCES})
+  add_executable(${name} ${T_SOURCES} ${PROJECT_SOURCE_DIR}/kernel/tests/host_compat.c)
   target_compile_options(${name} PRIVATE ${SHOJI_WARNINGS} -O1 -g ${SHOJI_SANITIZERS}
-    -Wno-missing-prototypes)
+    -Wno-missing-prototypes -include ${PROJECT_SOURCE_DIR}/kernel/tests/host_compat.h)
   target_link_options(${name} PRIVATE ${SHOJI_SANITIZERS})
   target_include_directories(${name} PRIVATE ${T_INCLUDES} ${CMOCKA_INCLUDE})
   target_compile_definitions(${name} PRIVATE SHOJI_HOST_TEST ${T_DEFINES})
