@@ -3,7 +3,7 @@
 #include "exit.h"
 #include "x86.h"
 
-void vmexit_cpuid(struct vcpu *v, const struct vm_exit *e)
+void vmexit_cpuid(struct vcpu *v, struct vm_exit *e)
 {
 	uint32_t leaf = (uint32_t)v->regs.rax, subleaf = (uint32_t)v->regs.rcx;
 	struct cpuid_regs r;

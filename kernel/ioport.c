@@ -34,7 +34,7 @@ static void port_out(uint16_t port, unsigned size, uint32_t v)
 		__asm__ volatile("outl %0, %1" : : "a"(v), "Nd"(port));
 }
 
-void vmexit_io(struct vcpu *v, const struct vm_exit *e)
+void vmexit_io(struct vcpu *v, struct vm_exit *e)
 {
 	unsigned size = e->io.size;
 	uint64_t mask = size == 4 ? 0xFFFFFFFFULL : (1ULL << (8 * size)) - 1;

@@ -88,7 +88,7 @@ static enum err msr_emulate_write(struct vcpu *v, const struct msr_rule *rule, u
 	return E_FAULT;
 }
 
-void vmexit_msr(struct vcpu *v, const struct vm_exit *e)
+void vmexit_msr(struct vcpu *v, struct vm_exit *e)
 {
 	const struct msr_rule *rule = msr_rule_find(e->msr.msr);
 	uint64_t value = (v->regs.rdx << 32) | (uint32_t)v->regs.rax;

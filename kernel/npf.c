@@ -10,10 +10,10 @@
 
 static unsigned ghost_reports;
 
-void vmexit_nested_fault(struct vcpu *v, const struct vm_exit *e)
+void vmexit_nested_fault(struct vcpu *v, struct vm_exit *e)
 {
 	paddr_t gpa = e->npf.gpa;
-	uint64_t rip = vm_backend->get_reg(v, VM_REG_RIP);
+	uint64_t rip = e->rip;
 
 	if (in_shoji_region(gpa)) {
 		/* Reads never fault (they see zeros); writes and fetches do. */

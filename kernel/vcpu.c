@@ -61,30 +61,18 @@ _Noreturn void platform_reset(void)
 	cpu_halt_forever();
 }
 
-void vcpu_skip_insn(struct vcpu *v, const struct vm_exit *e)
+void vcpu_skip_insn(struct vcpu *v, struct vm_exit *e)
 {
-	uint64_t len = e->insn_len;
-
-	if (!len) {
-		struct insn in;
-		enum err r = guest_decode_insn(v, &in);
-
-		if (r != E_OK) {
-			log_warn("cannot decode the guest instruction at %#lx (%s); giving the guest #GP",
-				 vm_backend->get_reg(v, VM_REG_RIP), err_name(r));
-			vcpu_inject_gp(v);
-			return;
-		}
-		len = in.length;
+	if (!e->insn_len && !(e->insn_len = (uint8_t)guest_insn_length(v, e))) {
+		log_warn("cannot read or decode the guest instruction at %#lx; giving the guest #GP",
+			 e->rip);
+		vcpu_inject_gp(v);
+		return;
 	}
-	uint64_t rip = vm_backend->get_reg(v, VM_REG_RIP) + len;
-
-	if (!(vm_backend->get_reg(v, VM_REG_EFER) & EFER_LMA))
-		rip &= 0xFFFFFFFF; /* EIP wraps outside long mode */
-	vm_backend->set_reg(v, VM_REG_RIP, rip);
+	e->complete = true;
 }
 
-static void vmexit_none(struct vcpu *v, const struct vm_exit *e)
+static void vmexit_none(struct vcpu *v, struct vm_exit *e)
 {
 	(void)v;
 	(void)e;
@@ -92,20 +80,20 @@ static void vmexit_none(struct vcpu *v, const struct vm_exit *e)
 
 /* The virtualization instructions: SVM (and VMX) are hidden from the guest,
  * so they behave as on a CPU without them. */
-static void vmexit_undefined(struct vcpu *v, const struct vm_exit *e)
+static void vmexit_undefined(struct vcpu *v, struct vm_exit *e)
 {
 	log_debug("guest executed %s; #UD", e->raw.what);
 	vm_backend->inject_exception(v, VEC_UD, false, 0);
 }
 
 /* INVD would discard dirty cache lines, Shoji's included: do WBINVD. */
-static void vmexit_invd(struct vcpu *v, const struct vm_exit *e)
+static void vmexit_invd(struct vcpu *v, struct vm_exit *e)
 {
 	wbinvd();
 	vcpu_skip_insn(v, e);
 }
 
-static void vmexit_triple_fault(struct vcpu *v, const struct vm_exit *e)
+static void vmexit_triple_fault(struct vcpu *v, struct vm_exit *e)
 {
 	(void)e;
 	log_error("guest CPU %u triple-faulted (shutdown); its state:", v->id);
@@ -113,18 +101,18 @@ static void vmexit_triple_fault(struct vcpu *v, const struct vm_exit *e)
 	platform_reset();
 }
 
-static void vmexit_entry_failed(struct vcpu *v, const struct vm_exit *e)
+static void vmexit_entry_failed(struct vcpu *v, struct vm_exit *e)
 {
 	guest_stop(v, "%s", e->raw.what);
 }
 
-static void vmexit_unknown(struct vcpu *v, const struct vm_exit *e)
+static void vmexit_unknown(struct vcpu *v, struct vm_exit *e)
 {
 	guest_stop(v, "%s: code %#lx info %#lx %#lx", e->raw.what ? e->raw.what : "unknown exit",
 		   e->raw.code, e->raw.info1, e->raw.info2);
 }
 
-typedef void (*exit_handler_fn)(struct vcpu *v, const struct vm_exit *e);
+typedef void (*exit_handler_fn)(struct vcpu *v, struct vm_exit *e);
 
 static const exit_handler_fn exit_handlers[VM_EXIT_KIND_COUNT] = {
 	[VM_EXIT_NONE] = vmexit_none,
@@ -141,9 +129,9 @@ static const exit_handler_fn exit_handlers[VM_EXIT_KIND_COUNT] = {
 
 _Noreturn void vcpu_run_loop(struct vcpu *v)
 {
-	for (;;) {
-		struct vm_exit e;
+	struct vm_exit e = { .kind = VM_EXIT_NONE };
 
+	for (;;) {
 		nmi_reflect_pending(v);
 		vm_backend->vcpu_run(v, &e);
 		exit_handler_fn handler = (unsigned)e.kind < VM_EXIT_KIND_COUNT

@@ -27,7 +27,15 @@ void svm_exit_decode(struct vcpu *v, struct vm_exit *exit)
 	struct vmcb_control *c = &((struct svm_vcpu *)v->backend)->vmcb->control;
 	uint64_t code = c->exit_code, info1 = c->exit_info1, info2 = c->exit_info2;
 
-	*exit = (struct vm_exit){ .kind = VM_EXIT_UNKNOWN };
+	/* Only the fields of the kind at hand are set; this runs on every exit. */
+	exit->insn_len = 0;
+	exit->complete = false;
+	exit->rip = ((struct svm_vcpu *)v->backend)->vmcb->save.rip;
+	/* With next-RIP save (APM 15.7.1) instruction intercepts give their
+	 * length; without it (QEMU) the core decodes. */
+	if (svm_has_next_rip && (code == VMEXIT_CPUID || code == VMEXIT_MSR || code == VMEXIT_INVD) &&
+	    c->next_rip > exit->rip && c->next_rip - exit->rip <= 15)
+		exit->insn_len = (uint8_t)(c->next_rip - exit->rip);
 	switch (code) {
 	case VMEXIT_CPUID:
 		exit->kind = VM_EXIT_CPUID;
@@ -45,7 +53,7 @@ void svm_exit_decode(struct vcpu *v, struct vm_exit *exit)
 		exit->io.size = (info1 & IOIO_SZ8) ? 1 : (info1 & IOIO_SZ16) ? 2 : 4;
 		exit->io.port = (uint16_t)(info1 >> 16);
 		/* EXITINFO2 holds the next RIP even without next-RIP save. */
-		exit->insn_len = (uint8_t)(info2 - ((struct svm_vcpu *)v->backend)->vmcb->save.rip);
+		exit->insn_len = (uint8_t)(info2 - exit->rip);
 		return;
 	case VMEXIT_NPF:
 		exit->kind = VM_EXIT_NESTED_FAULT;
@@ -77,6 +85,7 @@ void svm_exit_decode(struct vcpu *v, struct vm_exit *exit)
 		exit->kind = VM_EXIT_ENTRY_FAILED;
 		exit->raw.what = "VMRUN refused the guest state (VMEXIT_INVALID)";
 		exit->raw.code = code;
+		exit->raw.info1 = exit->raw.info2 = 0;
 		return;
 	}
 	if (code >= VMEXIT_VMRUN && code <= VMEXIT_SKINIT) {
@@ -84,6 +93,7 @@ void svm_exit_decode(struct vcpu *v, struct vm_exit *exit)
 		exit->raw.what = svm_insn_names[code - VMEXIT_VMRUN];
 		return;
 	}
+	exit->kind = VM_EXIT_UNKNOWN;
 	exit->raw.what = "unexpected SVM exit";
 	exit->raw.code = code;
 	exit->raw.info1 = info1;

@@ -13,6 +13,8 @@
 #define MSR_VM_HSAVE_PA 0xC0010117
 #define VM_CR_SVMDIS BIT(4)
 
+bool svm_has_next_rip;
+
 static bool svm_probe(char *why, size_t why_size)
 {
 	struct cpuid_regs r;
@@ -44,6 +46,7 @@ static bool svm_probe(char *why, size_t why_size)
 		snprintf(why, why_size, "this CPU's SVM offers no ASIDs");
 		return false;
 	}
+	svm_has_next_rip = r.edx & BIT(3); /* NRIPS; QEMU lacks it, hardware has it */
 	return true;
 }
 
@@ -71,8 +74,15 @@ static enum err svm_cpu_enable(struct pcpu *cpu)
 static void svm_vcpu_run(struct vcpu *v, struct vm_exit *exit)
 {
 	struct svm_vcpu *s = v->backend;
+	struct vmcb_save *g = &s->vmcb->save;
 
-	s->vmcb->save.rax = v->regs.rax;
+	if (exit->complete) {
+		g->rip += exit->insn_len;
+		if (!(g->efer & EFER_LMA))
+			g->rip &= 0xFFFFFFFF; /* EIP wraps outside long mode */
+		exit->complete = false;
+	}
+	g->rax = v->regs.rax;
 	svm_vmrun(&v->regs, s->vmcb_pa, s->cpu->host_vmcb_pa);
 	v->regs.rax = s->vmcb->save.rax;
 	s->vmcb->control.tlb_control = 0;
@@ -94,6 +104,7 @@ const struct vm_ops svm_ops = {
 	.get_reg = svm_get_reg,
 	.set_reg = svm_set_reg,
 	.get_seg = svm_get_seg,
+	.get_paging = svm_get_paging,
 	.inject_exception = svm_inject_exception,
 	.map_identity = svm_map_identity,
 };

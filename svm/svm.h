@@ -20,6 +20,9 @@ struct svm_vcpu {
 	struct svm_cpu *cpu;
 };
 
+/* Set at probe: the CPU saves the next RIP of intercepted instructions. */
+extern bool svm_has_next_rip;
+
 /* vmrun.S: enters the guest; returns after #VMEXIT with GIF clear. */
 void svm_vmrun(struct gpregs *regs, paddr_t vmcb_pa, paddr_t host_vmcb_pa);
 
@@ -34,6 +37,7 @@ enum err svm_vcpu_init(struct vcpu *v, const struct guest_memory_plan *plan,
 uint64_t svm_get_reg(struct vcpu *v, enum vm_reg reg);
 void svm_set_reg(struct vcpu *v, enum vm_reg reg, uint64_t value);
 void svm_get_seg(struct vcpu *v, enum vm_seg seg, struct vm_segment *out);
+void svm_get_paging(struct vcpu *v, struct vm_paging *out);
 void svm_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error);
 
 #endif

@@ -168,6 +168,16 @@ void svm_get_seg(struct vcpu *v, enum vm_seg seg, struct vm_segment *out)
 	*out = (struct vm_segment){ s->selector, s->attrib, s->limit, s->base };
 }
 
+void svm_get_paging(struct vcpu *v, struct vm_paging *out)
+{
+	const struct vmcb_save *g = &((struct svm_vcpu *)v->backend)->vmcb->save;
+
+	*out = (struct vm_paging){
+		.cr0 = g->cr0, .cr3 = g->cr3, .cr4 = g->cr4, .efer = g->efer, .rflags = g->rflags,
+		.cs = { g->cs.selector, g->cs.attrib, g->cs.limit, g->cs.base },
+	};
+}
+
 void svm_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error)
 {
 	struct vmcb_control *c = &((struct svm_vcpu *)v->backend)->vmcb->control;

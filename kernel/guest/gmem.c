@@ -9,16 +9,37 @@
 struct mem_range guest_map[E820_MAX];
 unsigned guest_map_count;
 
+/* The map entry that answered last: exits read the same RAM again and
+ * again.  A stale index is harmless, it is checked like any other. */
+static unsigned last_ram_entry;
+
+static bool ram_entry_covers(unsigned i, paddr_t start, paddr_t end)
+{
+	const struct mem_range *r = &guest_map[i];
+
+	return r->start <= start && end <= r->end &&
+	       (r->type == MEM_AVAILABLE || r->type == MEM_ACPI_RECLAIM || r->type == MEM_ACPI_NVS);
+}
+
 static bool in_guest_ram(paddr_t start, paddr_t end)
 {
-	for (unsigned i = 0; i < guest_map_count; i++) {
-		const struct mem_range *r = &guest_map[i];
+	unsigned hint = last_ram_entry;
 
-		if (r->start <= start && end <= r->end)
-			return r->type == MEM_AVAILABLE || r->type == MEM_ACPI_RECLAIM ||
-			       r->type == MEM_ACPI_NVS;
+	if (hint < guest_map_count && ram_entry_covers(hint, start, end))
+		return true;
+	for (unsigned i = 0; i < guest_map_count; i++) {
+		if (ram_entry_covers(i, start, end)) {
+			last_ram_entry = i;
+			return true;
+		}
 	}
 	return false;
+}
+
+bool gmem_is_ram(paddr_t gpa, size_t n)
+{
+	return gpa + n > gpa && !ranges_overlap(gpa, gpa + n, shoji_region.start, shoji_region.end) &&
+	       in_guest_ram(gpa, gpa + n);
 }
 
 bool gmem_read(void *opaque, paddr_t gpa, void *dst, size_t n)
@@ -40,7 +61,10 @@ bool gmem_read(void *opaque, paddr_t gpa, void *dst, size_t n)
 	/* Guest RAM, or the legacy BIOS area where real-mode firmware runs. */
 	if (!in_guest_ram(gpa, gpa + n) && !(gpa >= 0xC0000 && gpa + n <= 0x100000))
 		return false;
-	memcpy(dst, phys_to_virt(gpa), n);
+	if (n == 8) /* page-table entries: the common case */
+		*(uint64_t *)dst = *(const volatile uint64_t *)phys_to_virt(gpa);
+	else
+		memcpy(dst, phys_to_virt(gpa), n);
 	return true;
 }
 

@@ -10,17 +10,27 @@
 #define E_PS BIT(7)
 #define ADDR_MASK 0x000FFFFFFFFFF000ULL
 
-static bool read_entry(phys_read_fn read, void *opaque, paddr_t pa, unsigned size, uint64_t *e)
+static bool read_entry(phys_read_fn read, void *opaque, paddr_t pa, unsigned size, uint64_t *e,
+		       struct gwalk_trace *trace)
 {
 	*e = 0;
-	return read(opaque, pa, e, size) && (*e & E_P);
+	if (!read(opaque, pa, e, size))
+		return false;
+	if (trace && trace->count < GWALK_MAX_LEVELS) {
+		trace->size[trace->count] = (uint8_t)size;
+		trace->pa[trace->count] = pa;
+		trace->value[trace->count++] = *e;
+	}
+	return *e & E_P;
 }
 
 enum err gwalk_translate(const struct gwalk_regs *r, uint64_t linear, phys_read_fn read,
-			 void *opaque, paddr_t *gpa)
+			 void *opaque, paddr_t *gpa, struct gwalk_trace *trace)
 {
 	uint64_t e;
 
+	if (trace)
+		trace->count = 0;
 	if (!(r->cr0 & CR0_PG)) {
 		*gpa = linear & 0xFFFFFFFFULL;
 		return E_OK;
@@ -28,14 +38,14 @@ enum err gwalk_translate(const struct gwalk_regs *r, uint64_t linear, phys_read_
 	if (!(r->cr4 & CR4_PAE)) {
 		uint32_t lin = (uint32_t)linear;
 
-		if (!read_entry(read, opaque, (r->cr3 & 0xFFFFF000) + ((lin >> 22) & 0x3FF) * 4, 4, &e))
+		if (!read_entry(read, opaque, (r->cr3 & 0xFFFFF000) + ((lin >> 22) & 0x3FF) * 4, 4, &e, trace))
 			return E_FAULT;
 		if ((e & E_PS) && (r->cr4 & CR4_PSE)) {
 			/* 4 MiB page; PSE-36 puts address bits 32-39 in 13-20. */
 			*gpa = (e & 0xFFC00000) | ((e >> 13 & 0xFF) << 32) | (lin & 0x3FFFFF);
 			return E_OK;
 		}
-		if (!read_entry(read, opaque, (e & 0xFFFFF000) + ((lin >> 12) & 0x3FF) * 4, 4, &e))
+		if (!read_entry(read, opaque, (e & 0xFFFFF000) + ((lin >> 12) & 0x3FF) * 4, 4, &e, trace))
 			return E_FAULT;
 		*gpa = (e & 0xFFFFF000) | (lin & 0xFFF);
 		return E_OK;
@@ -47,7 +57,7 @@ enum err gwalk_translate(const struct gwalk_regs *r, uint64_t linear, phys_read_
 	if (!(r->efer & EFER_LMA)) {
 		/* PAE: four PDPTEs at CR3 (32-byte aligned), then PD and PT. */
 		linear &= 0xFFFFFFFFULL;
-		if (!read_entry(read, opaque, (r->cr3 & 0xFFFFFFE0) + ((linear >> 30) & 3) * 8, 8, &e))
+		if (!read_entry(read, opaque, (r->cr3 & 0xFFFFFFE0) + ((linear >> 30) & 3) * 8, 8, &e, trace))
 			return E_FAULT;
 		table = e & ADDR_MASK;
 		levels = 2;
@@ -57,7 +67,7 @@ enum err gwalk_translate(const struct gwalk_regs *r, uint64_t linear, phys_read_
 	}
 	shift = 12 + 9 * (levels - 1);
 	for (unsigned level = levels; level >= 1; level--, shift -= 9) {
-		if (!read_entry(read, opaque, table + ((linear >> shift) & 0x1FF) * 8, 8, &e))
+		if (!read_entry(read, opaque, table + ((linear >> shift) & 0x1FF) * 8, 8, &e, trace))
 			return E_FAULT;
 		/* A large page at the PDPT (1 GiB) or PD (2 MiB) level. */
 		if (level == 1 || ((e & E_PS) && level <= 3)) {

@@ -7,13 +7,17 @@
 
 _Noreturn void vcpu_run_loop(struct vcpu *v);
 
-/* Moves the guest past the instruction that exited, decoding it if the
- * back end does not know its length.  If it cannot be decoded the guest
- * gets #GP instead. */
-void vcpu_skip_insn(struct vcpu *v, const struct vm_exit *e);
+/* Marks the instruction that exited as carried out, so the guest resumes
+ * after it; decodes it if the back end does not know its length.  If it
+ * cannot be decoded the guest gets #GP instead. */
+void vcpu_skip_insn(struct vcpu *v, struct vm_exit *e);
 
-/* Fetches and decodes the guest's instruction at CS:RIP. */
-enum err guest_decode_insn(struct vcpu *v, struct insn *out);
+/* Fetches and decodes the guest's instruction at CS:rip. */
+enum err guest_decode_insn(struct vcpu *v, uint64_t rip, struct insn *out);
+
+/* The length of the instruction at CS:RIP that caused exit e; 0 if it
+ * cannot be read or decoded. */
+unsigned guest_insn_length(struct vcpu *v, const struct vm_exit *e);
 
 void vcpu_inject_gp(struct vcpu *v);
 void vcpu_dump(struct vcpu *v);
@@ -29,9 +33,9 @@ void nmi_reflect_pending(struct vcpu *v);
 
 /* Exit handlers, one per kind (named vmexit_* so the benchmark can count
  * exits by reason from the symbol table). */
-void vmexit_cpuid(struct vcpu *v, const struct vm_exit *e);
-void vmexit_msr(struct vcpu *v, const struct vm_exit *e);
-void vmexit_io(struct vcpu *v, const struct vm_exit *e);
-void vmexit_nested_fault(struct vcpu *v, const struct vm_exit *e);
+void vmexit_cpuid(struct vcpu *v, struct vm_exit *e);
+void vmexit_msr(struct vcpu *v, struct vm_exit *e);
+void vmexit_io(struct vcpu *v, struct vm_exit *e);
+void vmexit_nested_fault(struct vcpu *v, struct vm_exit *e);
 
 #endif

@@ -7,6 +7,7 @@
 #define SHOJI_VM_H
 
 #include "errors.h"
+#include "gwalk.h"
 #include "types.h"
 
 struct pcpu;
@@ -60,9 +61,15 @@ enum vm_exit_kind {
 	VM_EXIT_KIND_COUNT,
 };
 
+/* One exit, as the back end reports it and the core answers it (after
+ * bhyve's vm_exit).  The same structure goes back into the next vcpu_run:
+ * if the core set `complete`, the back end first moves the guest's RIP
+ * past the instruction (insn_len bytes), so the handlers never touch RIP. */
 struct vm_exit {
 	enum vm_exit_kind kind;
-	uint8_t insn_len;       /* 0: unknown, the core decodes (SVM without next-RIP) */
+	bool complete;          /* core: the instruction was carried out */
+	uint8_t insn_len;       /* back end, or core if 0: the instruction's length */
+	uint64_t rip;           /* back end: where the guest was */
 	union {
 		struct { bool write; uint32_t msr; } msr;
 		struct {
@@ -78,6 +85,12 @@ struct vm_exit {
 	};
 };
 
+/* What decoding a guest instruction needs (bhyve's vm_guest_paging). */
+struct vm_paging {
+	uint64_t cr0, cr3, cr4, efer, rflags;
+	struct vm_segment cs;
+};
+
 /* How a guest starts: 32-bit protected mode, paging off, flat segments
  * (both the Linux 32-bit boot protocol and multiboot ask for this). */
 struct vm_boot_state {
@@ -87,6 +100,15 @@ struct vm_boot_state {
 	uint16_t code_selector, data_selector;
 };
 
+/* The last translation of the guest's code page (kernel/guest/fetch.c). */
+struct fetch_cache {
+	bool valid;
+	uint64_t cr3, cr4, efer, linear_page;
+	paddr_t gpa_page;
+	bool plain_ram;            /* gpa_page is guest RAM, outside Shoji's region */
+	struct gwalk_trace trace;
+};
+
 struct vcpu {
 	struct gpregs regs;        /* [own] guest GPRs while in the core */
 	uint32_t id;               /* [init] */
@@ -94,6 +116,7 @@ struct vcpu {
 	void *backend;             /* [init] the back end's per-vCPU state */
 	uint64_t tsc_adjust;       /* [own] guest IA32_TSC_ADJUST (when emulated) */
 	uint8_t kbc_pending_cmd;   /* [own] keyboard-controller command awaiting data */
+	struct fetch_cache fetch;  /* [own] */
 };
 
 struct vm_ops {
@@ -106,11 +129,15 @@ struct vm_ops {
 	 * tables from the core's plan, the initial guest state. */
 	enum err (*vcpu_init)(struct vcpu *v, const struct guest_memory_plan *plan,
 			      const struct vm_boot_state *boot);
-	/* Runs the guest until an exit the core must handle. */
+	/* Completes the last exit (see struct vm_exit), runs the guest until
+	 * an exit the core must handle, and describes it in *exit. */
 	void (*vcpu_run)(struct vcpu *v, struct vm_exit *exit);
 	uint64_t (*get_reg)(struct vcpu *v, enum vm_reg reg);
 	void (*set_reg)(struct vcpu *v, enum vm_reg reg, uint64_t value);
 	void (*get_seg)(struct vcpu *v, enum vm_seg seg, struct vm_segment *out);
+	/* The paging and code-segment state, in one call (hot on every exit
+	 * whose instruction length the hardware did not give). */
+	void (*get_paging)(struct vcpu *v, struct vm_paging *out);
 	/* Queues an exception for the next entry (vector < 32). */
 	void (*inject_exception)(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error);
 	/* Maps [gpa, gpa + size) one-to-one in the nested tables (2 MiB units). */

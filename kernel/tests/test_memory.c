@@ -176,7 +176,7 @@ static void test_gwalk_all_modes(void **state)
 	(void)state;
 	fake_init(&mem, 0, MiBx(16));
 	/* Paging off: linear = physical, 32 bits. */
-	assert_int_equal(gwalk_translate(&r, 0x123456789ULL, fake_read, &mem, &gpa), E_OK);
+	assert_int_equal(gwalk_translate(&r, 0x123456789ULL, fake_read, &mem, &gpa, NULL), E_OK);
 	assert_int_equal(gpa, 0x23456789);
 
 	/* 32-bit paging: PD at 0x1000, a 4 KiB page and a 4 MiB page. */
@@ -184,17 +184,17 @@ static void test_gwalk_all_modes(void **state)
 	put32(0x1000 + 1 * 4, 0x2000 | 1);          /* 4..8 MiB via PT at 0x2000 */
 	put32(0x2000 + 3 * 4, 0x00ABC000 | 1);      /* page 3 */
 	put32(0x1000 + 2 * 4, 0x00C00000 | 0x81);   /* 8..12 MiB: 4 MiB page at 12 MiB */
-	assert_int_equal(gwalk_translate(&r, 0x403123, fake_read, &mem, &gpa), E_OK);
+	assert_int_equal(gwalk_translate(&r, 0x403123, fake_read, &mem, &gpa, NULL), E_OK);
 	assert_int_equal(gpa, 0xABC123);
-	assert_int_equal(gwalk_translate(&r, 0x812345, fake_read, &mem, &gpa), E_OK);
+	assert_int_equal(gwalk_translate(&r, 0x812345, fake_read, &mem, &gpa, NULL), E_OK);
 	assert_int_equal(gpa, 0xC12345);
-	assert_int_equal(gwalk_translate(&r, 0xC00000, fake_read, &mem, &gpa), E_FAULT);
+	assert_int_equal(gwalk_translate(&r, 0xC00000, fake_read, &mem, &gpa, NULL), E_FAULT);
 
 	/* PAE: PDPT at 0x3000 (32-byte aligned), PD at 0x4000, 2 MiB page. */
 	r = (struct gwalk_regs){ .cr0 = 1u << 31, .cr3 = 0x3000, .cr4 = 1u << 5 };
 	put64(0x3000 + 1 * 8, 0x4000 | 1);          /* 1..2 GiB */
 	put64(0x4000 + 5 * 8, 0x00600000 | 0x81);   /* 2 MiB page at 6 MiB */
-	assert_int_equal(gwalk_translate(&r, GiBx(1) + 5 * MiBx(2) + 0x777, fake_read, &mem, &gpa),
+	assert_int_equal(gwalk_translate(&r, GiBx(1) + 5 * MiBx(2) + 0x777, fake_read, &mem, &gpa, NULL),
 			 E_OK);
 	assert_int_equal(gpa, 0x600777);
 
@@ -206,19 +206,27 @@ static void test_gwalk_all_modes(void **state)
 	put64(0x6000 + (((va >> 30) + 1) & 511) * 8, 0x7000 | 1);
 	put64(0x7000, 0x8000 | 1);
 	put64(0x8000 + 2 * 8, 0xDEF000 | 1 | (1ULL << 63));
-	assert_int_equal(gwalk_translate(&r, va + 0x1234, fake_read, &mem, &gpa), E_OK);
+	assert_int_equal(gwalk_translate(&r, va + 0x1234, fake_read, &mem, &gpa, NULL), E_OK);
 	assert_int_equal(gpa, 0x40001234);
-	assert_int_equal(gwalk_translate(&r, va + GiBx(1) + 0x2abc, fake_read, &mem, &gpa), E_OK);
+	assert_int_equal(gwalk_translate(&r, va + GiBx(1) + 0x2abc, fake_read, &mem, &gpa, NULL), E_OK);
 	assert_int_equal(gpa, 0xDEFabc);
 	/* 5-level: one more table on top. */
 	r.cr4 |= 1u << 12;
 	r.cr3 = 0x9000;
 	put64(0x9000 + ((va >> 48) & 511) * 8, 0x5000 | 1);
-	assert_int_equal(gwalk_translate(&r, va + 0x1234, fake_read, &mem, &gpa), E_OK);
+	assert_int_equal(gwalk_translate(&r, va + 0x1234, fake_read, &mem, &gpa, NULL), E_OK);
 	assert_int_equal(gpa, 0x40001234);
+	/* The trace lists the entries read, top level first. */
+	struct gwalk_trace trace;
+
+	assert_int_equal(gwalk_translate(&r, va + 0x1234, fake_read, &mem, &gpa, &trace), E_OK);
+	assert_int_equal(trace.count, 3); /* PML5, PML4, PDPT (a 1 GiB page) */
+	assert_int_equal(trace.pa[0], 0x9000 + ((va >> 48) & 511) * 8);
+	assert_int_equal(trace.value[2], 0x40000000ULL | 0x81);
+	assert_int_equal(trace.size[1], 8);
 	/* Tables outside memory fault, they do not crash. */
 	r.cr3 = MiBx(64);
-	assert_int_equal(gwalk_translate(&r, va, fake_read, &mem, &gpa), E_FAULT);
+	assert_int_equal(gwalk_translate(&r, va, fake_read, &mem, &gpa, NULL), E_FAULT);
 	free(mem.bytes);
 }
 

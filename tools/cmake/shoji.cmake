@@ -1,5 +1,8 @@
 # Compiler settings shared by every part of the build.
 
+set(SHOJI_DEPS_DIR ${PROJECT_SOURCE_DIR}/.deps CACHE PATH
+    "Where tools/shoji setup unpacks Debian's kernel, busybox and sources")
+
 set(SHOJI_WARNINGS -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes
     -Wmissing-prototypes)
 

@@ -1,0 +1,181 @@
+#!/usr/bin/env python3
+"""Shoji's benchmarks: exact instruction counts under QEMU TCG with
+-icount shift=0,align=off,sleep=off and the insncount plugin (built from
+Debian's qemu-plugin.h).  No wall-clock time is measured or compared.
+
+  1. CPUID exit round trip: a micro-guest runs 10,000 CPUIDs between two
+     markers; per exit: instructions Shoji runs (addresses in its image),
+     world switches (VMRUN executed), and the guest's own.
+  2. Linux boot: Debian's kernel to its /init marker and power-off, bare and
+     under Shoji with the same flags: total instructions and their ratio,
+     Shoji's share, and VM exits by reason (executions of each vmexit_*
+     handler of the core, and of the SVM exit path).
+
+usage: bench.py --build BUILD --deps DEPS [--only cpuid|linux] [--check]
+  --check  also run the CPUID benchmark twice and fail if the counts differ
+"""
+import argparse
+import glob
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+KERNEL_VMA = 0xFFFFFFFFC0000000
+GOAL_CPUID = 300
+GOAL_RATIO = 1.02
+
+
+def image_range(build):
+    """Shoji's image in virtual memory, from its symbol table."""
+    syms = symbols(build)
+    return syms["_image_start"], syms["_image_end"]
+
+
+def symbols(build):
+    out = subprocess.run(["nm", os.path.join(build, "shoji.elf")], capture_output=True,
+                         text=True, check=True).stdout
+    syms = {}
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) == 3:
+            syms[parts[2]] = int(parts[0], 16)
+    return syms
+
+
+def qemu(build, plugin_args, kernel, initrd, append=None, memory=512, timeout=600):
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "counts.txt")
+        plugin = ",".join([os.path.join(build, "libinsncount.so"), "out=" + out] + plugin_args)
+        args = ["qemu-system-x86_64", "-machine", "q35", "-accel", "tcg", "-cpu", "max",
+                "-m", str(memory), "-smp", "1", "-nodefaults", "-display", "none",
+                "-serial", "stdio", "-no-reboot", "-device", "isa-debug-exit,iobase=0xf4,iosize=4",
+                "-icount", "shift=0,align=off,sleep=off", "-plugin", plugin, "-kernel", kernel]
+        if initrd:
+            args += ["-initrd", initrd]
+        if append:
+            args += ["-append", append]
+        run = subprocess.run(args, capture_output=True, text=True, timeout=timeout)
+        counts = {"marks": {}, "syms": {}}
+        for line in open(out):
+            m = re.match(r"(MARK \d+|TOTAL) total=(\d+) host=(\d+) vmrun=(\d+)", line)
+            if m:
+                entry = dict(total=int(m.group(2)), host=int(m.group(3)),
+                             vmrun=int(m.group(4)))
+                if m.group(1) == "TOTAL":
+                    counts["total"] = entry
+                else:
+                    counts["marks"][int(m.group(1).split()[1])] = entry
+            m = re.match(r"SYM (\S+) (\d+)", line)
+            if m:
+                counts["syms"][m.group(1)] = int(m.group(2))
+        counts["serial"] = run.stdout
+        return counts
+
+
+def bench_cpuid(build):
+    lo, hi = image_range(build)
+    c = qemu(build, [f"range={lo:x}-{hi:x}"], os.path.join(build, "shoji.bin"),
+             os.path.join(build, "guests", "guest-bench-cpuid.elf32") + " bench-cpuid")
+    if "shoji-test bench-cpuid: SUCCESS" not in c["serial"] or 1 not in c["marks"] or 2 not in c["marks"]:
+        sys.exit("bench: the CPUID payload did not run to its end:\n" + c["serial"][-2000:])
+    a, b = c["marks"][1], c["marks"][2]
+    n = 10000
+    return {
+        "exits": b["vmrun"] - a["vmrun"],
+        "host": (b["host"] - a["host"]) / n,
+        "guest": ((b["total"] - a["total"]) - (b["host"] - a["host"])) / n,
+        "vmrun": (b["vmrun"] - a["vmrun"]) / n,
+    }
+
+
+def bench_linux(build, deps):
+    vmlinuz = sorted(glob.glob(os.path.join(deps, "root/boot/vmlinuz-*")))[-1]
+    initrd = os.path.join(build, "linux-initrd.gz")
+    args = "console=ttyS0 shoji.mode=marker quiet"
+    marker = "SHOJI-GUEST-INIT: init reached"
+    bare = qemu(build, [], vmlinuz, initrd, append=args)
+    if marker not in bare["serial"]:
+        sys.exit("bench: bare Linux did not reach its marker:\n" + bare["serial"][-2000:])
+    lo, hi = image_range(build)
+    syms = symbols(build)
+    with tempfile.NamedTemporaryFile("w", suffix=".syms", delete=False) as f:
+        names = [s for s in syms if s.startswith("vmexit_")] + ["svm_vmrun_exit"]
+        for s in names:
+            f.write(f"{syms[s]:x} {s}\n")
+        symfile = f.name
+    try:
+        shoji = qemu(build, [f"range={lo:x}-{hi:x}", f"syms={symfile}"],
+                     os.path.join(build, "shoji.bin"), f"{vmlinuz} {args},{initrd}")
+    finally:
+        os.unlink(symfile)
+    if marker not in shoji["serial"]:
+        sys.exit("bench: Linux under Shoji did not reach its marker:\n" + shoji["serial"][-2000:])
+    return {
+        "kernel": os.path.basename(vmlinuz),
+        "bare": bare["total"]["total"],
+        "shoji": shoji["total"]["total"],
+        "host": shoji["total"]["host"],
+        "exits": shoji["syms"].get("svm_vmrun_exit", 0),
+        "by_reason": {k[len("vmexit_"):]: v for k, v in shoji["syms"].items()
+                      if k.startswith("vmexit_") and v},
+    }
+
+
+def ring0_lines(top):
+    n = 0
+    for d in ["kernel", "vmx", "svm", "ipc"]:
+        for root, _, files in os.walk(os.path.join(top, d)):
+            if "/test" in root.replace(top, ""):
+                continue
+            for f in files:
+                if f.endswith((".c", ".h", ".S")):
+                    for line in open(os.path.join(root, f)):
+                        s = line.strip()
+                        if s and not s.startswith(("//", "/*", "*")):
+                            n += 1
+    return n
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--build", required=True)
+    ap.add_argument("--deps", required=True)
+    ap.add_argument("--only", choices=["cpuid", "linux"])
+    ap.add_argument("--check", action="store_true")
+    o = ap.parse_args()
+    if not os.path.exists(os.path.join(o.build, "libinsncount.so")):
+        sys.exit("bench: the plugin libinsncount.so is not built (run tools/shoji setup, then build)")
+    top = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+    print("Shoji benchmarks: QEMU 7.2 TCG, AMD SVM, -icount shift=0 (exact instruction counts)")
+    if o.only in (None, "cpuid"):
+        c = bench_cpuid(o.build)
+        print("CPUID exit round trip (10,000 exits, no next-RIP: Shoji decodes the length)")
+        print(f"  ring-0 instructions per exit:   {c['host']:.1f}   (goal <= {GOAL_CPUID}: "
+              f"{'met' if c['host'] <= GOAL_CPUID else 'not met'})")
+        print(f"  world switches per exit:        {2 * c['vmrun']:.0f}   (VMRUN and #VMEXIT)")
+        print(f"  guest instructions per exit:    {c['guest']:.1f}")
+        if o.check:
+            again = bench_cpuid(o.build)
+            if again != c:
+                sys.exit(f"bench: counts differ between two runs: {c} vs {again}")
+            print("  repeatable: a second run gave the same counts")
+    if o.only in (None, "linux"):
+        l = bench_linux(o.build, o.deps)
+        ratio = l["shoji"] / l["bare"]
+        print(f"Linux boot to its /init marker and power-off ({l['kernel']}, 512 MiB, 1 CPU)")
+        print(f"  instructions bare:              {l['bare']:,}")
+        print(f"  instructions under Shoji:       {l['shoji']:,}")
+        print(f"  ratio:                          {ratio:.4f}   (goal <= {GOAL_RATIO}: "
+              f"{'met' if ratio <= GOAL_RATIO else 'not met'})")
+        print(f"  of which in Shoji (ring 0):     {l['host']:,} ({100 * l['host'] / l['shoji']:.2f}%)")
+        print(f"  VM exits:                       {l['exits']:,}")
+        for reason, count in sorted(l["by_reason"].items(), key=lambda kv: -kv[1]):
+            print(f"    {reason:<28}  {count:,}")
+    print(f"Ring-0 lines (kernel/ vmx/ svm/ ipc/, no tests, blanks or comment lines): "
+          f"{ring0_lines(top)}")
+
+
+if __name__ == "__main__":
+    main()
