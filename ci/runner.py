@@ -17,6 +17,8 @@ take a list may repeat):
   boot        shoji | bare | both (run both, then compare)
   cpu, memory, smp, machine, timeout   emulator settings
   reboot      yes: let the machine reset (no -no-reboot)
+  loader      qemu (default: QEMU's -kernel/-initrd multiboot loader) or grub
+              (a GRUB rescue image made with grub-mkrescue, booted from CD)
   shoji-args  Shoji's own command line (vmm.* keys)
   module      "<path> <args>" in boot order (repeat); the first is the guest
               kernel.  Paths may name artifacts: @guest:ID (ELF32 micro-
@@ -120,6 +122,31 @@ def is_bzimage(path):
     return len(head) >= 0x206 and head[0x202:0x206] == b"HdrS"
 
 
+def grub_image(sc, modules, art):
+    """A GRUB rescue CD booting Shoji with the modules, as a BIOS machine
+    would.  GRUB 2 passes only what follows the file in a module line, so
+    each module string is "<name> <args>" as QEMU's loader gives it."""
+    if not shutil.which("grub-mkrescue"):
+        raise Skip("grub-mkrescue is not installed (run tools/shoji setup)")
+    root = os.path.join(art.tmp, "iso")
+    os.makedirs(os.path.join(root, "boot", "grub"))
+    shutil.copy(art.resolve("@shoji"), os.path.join(root, "boot", "shoji.bin"))
+    lines = ["serial --unit=0 --speed=115200", "terminal_input serial",
+             "terminal_output serial", "set timeout=0", 'menuentry "Shoji" {',
+             f"  multiboot /boot/shoji.bin {sc.get('shoji-args', '')}"]
+    for i, (path, args) in enumerate(modules):
+        shutil.copy(path, os.path.join(root, "boot", f"m{i}"))
+        lines.append(f"  module /boot/m{i} {os.path.basename(path)} {args}")
+    lines += ["  boot", "}"]
+    with open(os.path.join(root, "boot", "grub", "grub.cfg"), "w") as f:
+        f.write("\n".join(lines) + "\n")
+    iso = os.path.join(art.tmp, "shoji.iso")
+    r = subprocess.run(["grub-mkrescue", "-o", iso, root], capture_output=True, text=True)
+    if r.returncode != 0:
+        sys.exit("grub-mkrescue failed: " + r.stderr[-500:])
+    return iso
+
+
 def qemu_args(sc, variant, art):
     """The QEMU command line for one variant ('shoji' or 'bare')."""
     args = ["qemu-system-x86_64", "-machine", sc.get("machine", "q35"), "-accel", "tcg",
@@ -132,6 +159,8 @@ def qemu_args(sc, variant, art):
     for m in sc["module"]:
         path, _, rest = m.partition(" ")
         modules.append((art.resolve(path), rest.strip()))
+    if variant == "shoji" and sc.get("loader") == "grub":
+        return args + ["-cdrom", grub_image(sc, modules, art), "-boot", "d"]
     if variant == "shoji":
         args += ["-kernel", art.resolve("@shoji")]
         if sc.get("shoji-args"):
