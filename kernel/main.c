@@ -70,6 +70,9 @@ static void core_main_bsp(void)
 	if ((e = vm_backend->vcpu_init(&boot_vcpu, &plan, &boot)) != E_OK)
 		boot_fatal("cannot set up the guest CPU (%s); raise vmm.memsize", err_name(e));
 	log_info("%lu KiB of the reserved region unused", page_free_count() * 4);
+	/* SPEC: without the IOMMU, say so and claim nothing about DMA. */
+	log_warn("no DMA protection: Shoji does not program an IOMMU yet, so devices the guest "
+		 "drives can reach Shoji's memory by DMA");
 	log_info("starting the guest at %#x", boot.eip);
 	(void)core_config;
 	vcpu_run_loop(&boot_vcpu);
