@@ -10,29 +10,12 @@
 
 static struct pt_ctx npt;
 
-static void *npt_alloc_table(void *opaque, paddr_t *pa)
-{
-	void *va = page_alloc();
-
-	(void)opaque;
-	if (va)
-		*pa = virt_to_phys(va);
-	return va;
-}
-
-static void *npt_table_va(void *opaque, paddr_t pa)
-{
-	(void)opaque;
-	return phys_to_virt(pa);
-}
-
 enum err svm_npt_build(const struct guest_memory_plan *plan, paddr_t *root)
 {
 	uint64_t big = plan->page_1g ? PAGE_1G : PAGE_2M;
 	enum err e;
 
-	npt = (struct pt_ctx){ npt_alloc_table, npt_table_va, NULL, 0 };
-	if (!npt_alloc_table(NULL, &npt.root))
+	if (!pt_ctx_init_region(&npt))
 		return E_NOMEM;
 	e = pt_map(&npt, 0, 0, plan->ghost_start, PTE_W | PTE_U, big);
 	if (e == E_OK)

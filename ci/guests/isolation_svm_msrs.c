@@ -22,11 +22,7 @@ void test_main(const struct kit_boot *boot)
 	uint64_t start, end;
 	uint32_t r[4];
 
-	if (kit_cmdline_has(boot, "bare"))
-		kit_skip("booted without Shoji: nothing to attack");
-	kit_cpuid(0x80000001, 0, r);
-	if (r[2] & (1u << 2))
-		kit_failure("SVM is visible to the guest: Shoji does not hide it");
+	kit_require_shoji(boot);
 	if (!kit_find_shoji_region(boot, &start, &end))
 		kit_error("no reserved region of Shoji's in the memory map");
 

@@ -17,22 +17,6 @@ extern char _image_start[], _image_end[], _text_start[], _text_end[], _rodata_st
 
 void relocate_and_switch(void *dst, const void *src, size_t len, uint64_t cr3);
 
-static void *alloc_table(void *opaque, paddr_t *pa)
-{
-	void *va = page_alloc();
-
-	(void)opaque;
-	if (va)
-		*pa = (uintptr_t)va - DIRECT_MAP_BASE;
-	return va;
-}
-
-static void *table_va(void *opaque, paddr_t pa)
-{
-	(void)opaque;
-	return phys_to_virt(pa);
-}
-
 static uint64_t image_pa(const char *va, paddr_t base)
 {
 	return base + (uint64_t)(va - _image_start);
@@ -86,11 +70,10 @@ void relocate_image(const struct boot_info *bi, uint64_t region_size)
 	};
 	page_alloc_init(base + ALIGN_UP(image_size, PAGE_SIZE), base + region_size);
 
-	struct pt_ctx ctx = { alloc_table, table_va, NULL, 0 };
-	void *pml4 = alloc_table(NULL, &ctx.root);
+	struct pt_ctx ctx;
 	struct cpuid_regs r;
 
-	if (!pml4)
+	if (!pt_ctx_init_region(&ctx))
 		boot_fatal("reserved region too small for page tables; raise vmm.memsize");
 	cpuid(0x80000001, 0, &r);
 	uint64_t big_page = (r.edx & BIT(26)) ? PAGE_1G : PAGE_2M;

@@ -34,4 +34,9 @@ void *page_alloc(void);
 void *page_alloc_contig(size_t pages);
 size_t page_free_count(void);
 
+struct pt_ctx;
+/* Sets up page tables whose tables come from the region: allocates the
+ * root; false if the region is full. */
+bool pt_ctx_init_region(struct pt_ctx *ctx);
+
 #endif

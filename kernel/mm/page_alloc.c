@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "mm.h"
+#include "pagetable.h"
 
 struct reserved_region shoji_region;
 
@@ -46,4 +47,26 @@ paddr_t virt_to_phys(const void *va)
 	if (a >= (uintptr_t)_image_start && a < (uintptr_t)_image_end)
 		return shoji_region.image_start + (a - (uintptr_t)_image_start);
 	return a - DIRECT_MAP_BASE;
+}
+
+static void *region_alloc_table(void *opaque, paddr_t *pa)
+{
+	void *va = page_alloc();
+
+	(void)opaque;
+	if (va)
+		*pa = virt_to_phys(va);
+	return va;
+}
+
+static void *region_table_va(void *opaque, paddr_t pa)
+{
+	(void)opaque;
+	return phys_to_virt(pa);
+}
+
+bool pt_ctx_init_region(struct pt_ctx *ctx)
+{
+	*ctx = (struct pt_ctx){ region_alloc_table, region_table_va, NULL, 0 };
+	return region_alloc_table(NULL, &ctx->root) != NULL;
 }

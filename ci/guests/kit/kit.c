@@ -149,6 +149,17 @@ bool kit_cmdline_has(const struct kit_boot *boot, const char *word)
 	return false;
 }
 
+void kit_require_shoji(const struct kit_boot *boot)
+{
+	uint32_t r[4];
+
+	if (kit_cmdline_has(boot, "bare"))
+		kit_skip("booted without Shoji: nothing to attack");
+	kit_cpuid(0x80000001, 0, r);
+	if (r[2] & (1u << 2))
+		kit_failure("SVM is visible to the guest: Shoji does not hide it");
+}
+
 bool kit_find_shoji_region(const struct kit_boot *boot, uint64_t *start, uint64_t *end)
 {
 	for (unsigned i = 0; i < boot->mmap_count; i++) {

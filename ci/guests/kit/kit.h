@@ -53,6 +53,10 @@ _Noreturn void kit_exit(void);
 int kit_catch(void (*fn)(void *arg), void *arg);
 extern uint64_t kit_last_error_code;
 
+/* For tests that attack Shoji: skips a bare run (the runner's "bare"
+ * word), and fails if the guest sees SVM, which Shoji hides. */
+void kit_require_shoji(const struct kit_boot *boot);
+
 /* True if the command line holds the word. */
 bool kit_cmdline_has(const struct kit_boot *boot, const char *word);
 
