@@ -6,7 +6,10 @@ const struct msr_rule msr_rules[] = {
 	{ 0x10, "IA32_TIME_STAMP_COUNTER", false, true, MSR_EMUL_TSC,
 	  "a write must change only this guest's TSC offset, never the real TSC (SPEC item 5)" },
 	{ 0x1B, "IA32_APIC_BASE", false, true, MSR_EMUL_APIC_BASE,
-	  "the local APIC must not be moved onto Shoji's memory" },
+	  "the local APIC must not be moved onto Shoji's memory, and Shoji follows where its "
+	  "xAPIC page is (to trap ICR writes) and when it goes x2APIC" },
+	{ 0x830, "X2APIC_ICR", false, true, MSR_EMUL_X2APIC_ICR,
+	  "INIT and SIPI must never reach a real CPU: Shoji carries them out (x2APIC mode)" },
 	{ 0x3B, "IA32_TSC_ADJUST", true, true, MSR_EMUL_TSC_ADJUST,
 	  "writing it changes the real TSC; emulated through the TSC offset (SPEC item 5)" },
 	{ 0xC0000080, "EFER", true, true, MSR_EMUL_EFER,

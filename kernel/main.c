@@ -1,13 +1,19 @@
 /* The core's start-up after relocation: CPU tables, the back end (chosen
  * here, once), the guest, and the run loop. */
+#include <string.h>
+
+#include "acpi.h"
 #include "boot.h"
 #include "cpu_features.h"
 #include "exit.h"
 #include "guest.h"
+#include "lapic.h"
 #include "log.h"
 #include "mm.h"
 #include "panic.h"
 #include "percpu.h"
+#include "smp.h"
+#include "vcpus.h"
 #include "x86.h"
 
 extern const struct vm_ops svm_ops;
@@ -16,7 +22,10 @@ const struct vm_ops *vm_backend;
 
 static struct boot_info *core_boot_info;
 static struct shoji_config *core_config;
-static struct vcpu boot_vcpu;
+/* What every CPU needs to set up its vCPU (written by the boot CPU
+ * before the others start). */
+static struct vm_boot_state guest_boot;
+static struct guest_memory_plan guest_plan;
 
 /* STYLE.md 5: bind the back end once; nothing asks the vendor again. */
 static void backend_select(void)
@@ -37,12 +46,51 @@ static void backend_select(void)
 	boot_fatal("%s", why);
 }
 
+/* Firmware tables (the MADT) live in low memory. */
+static bool firmware_read(void *opaque, paddr_t pa, void *dst, size_t n)
+{
+	(void)opaque;
+	if (pa >= GiB(4) || n > GiB(4) - pa || ranges_overlap(pa, pa + n, shoji_region.start,
+							     shoji_region.end))
+		return false;
+	memcpy(dst, phys_to_virt(pa), n);
+	return true;
+}
+
+/* This CPU's vCPU: enable virtualization, register, set up. */
+static struct vcpu *vcpu_setup(uint32_t index, enum vcpu_state state)
+{
+	struct pcpu *cpu = this_cpu();
+	enum err e;
+
+	if ((e = vm_backend->cpu_enable(cpu)) != E_OK)
+		boot_fatal("CPU %u: cannot enable virtualization (%s)", index, err_name(e));
+	struct vcpu *v = vcpu_register(index, lapic_id(), state);
+
+	/* IA32_TSC_ADJUST starts at the host's value (SDM 17.17.3). */
+	if (cpu_features.tsc_adjust)
+		msr_read_safe(0x3B, &v->tsc_adjust);
+	if ((e = vm_backend->vcpu_init(v, &guest_plan, &guest_boot)) != E_OK)
+		boot_fatal("cannot set up guest CPU %u (%s); raise vmm.memsize", index, err_name(e));
+	return v;
+}
+
+void smp_ap_up(void);
+
+/* Each other CPU, once its tables are set up: it becomes a guest CPU
+ * waiting inside Shoji for the guest's start-up IPI. */
+static void core_main_ap(void)
+{
+	struct vcpu *v = vcpu_setup(this_cpu()->index, VCPU_WAIT_SIPI);
+
+	smp_ap_up();
+	vcpu_run_loop(v);
+}
+
 static void core_main_bsp(void)
 {
-	struct vm_boot_state boot;
-	struct guest_memory_plan plan;
+	struct cpu_list cpus;
 	char why[300];
-	enum err e;
 
 	log_info("reserved region %#lx-%#lx (%lu MiB): image %lu KiB",
 		 shoji_region.start, shoji_region.end - 1,
@@ -50,32 +98,35 @@ static void core_main_bsp(void)
 		 (shoji_region.image_end - shoji_region.image_start) >> 10);
 	cpu_features_read();
 	backend_select();
-	if (guest_prepare(core_boot_info, &boot, &plan, why, sizeof(why)) != E_OK)
+	if (guest_prepare(core_boot_info, &guest_boot, &guest_plan, why, sizeof(why)) != E_OK)
 		boot_fatal("guest: %s", why);
-	plan.page_1g = cpu_features.page_1g;
+	guest_plan.page_1g = cpu_features.page_1g;
+	uint64_t apic_base = rdmsr(MSR_APIC_BASE);
+
+	if ((apic_base & APIC_BASE_ENABLE) && !(apic_base & APIC_BASE_X2APIC))
+		guest_plan.trap_page = apic_base & APIC_BASE_ADDR_MASK;
 	for (unsigned i = 0; i < guest_map_count; i++)
 		log_debug("guest memory %#lx-%#lx type %u", guest_map[i].start, guest_map[i].end - 1,
 			  guest_map[i].type);
 
-	struct pcpu *cpu = this_cpu();
+	struct vcpu *bsp = vcpu_setup(0, VCPU_RUNNING);
 
-	if ((e = vm_backend->cpu_enable(cpu)) != E_OK)
-		boot_fatal("CPU %u: cannot enable virtualization (%s)", cpu->index, err_name(e));
-	boot_vcpu.id = cpu->index;
-	/* IA32_TSC_ADJUST starts at the host's value (SDM 17.17.3). */
-	if (cpu_features.tsc_adjust)
-		msr_read_safe(0x3B, &boot_vcpu.tsc_adjust);
-	boot_vcpu.cpu = cpu;
-	cpu->vcpu = &boot_vcpu;
-	if ((e = vm_backend->vcpu_init(&boot_vcpu, &plan, &boot)) != E_OK)
-		boot_fatal("cannot set up the guest CPU (%s); raise vmm.memsize", err_name(e));
-	log_info("%lu KiB of the reserved region unused", page_free_count() * 4);
+	if (acpi_find_cpus(firmware_read, NULL, &cpus) != E_OK) {
+		log_warn("no ACPI MADT: Shoji and the guest run on the boot CPU only");
+		cpus.count = 0;
+	} else if (cpus.truncated) {
+		log_warn("more than %d CPUs: the others stay off", MAX_CPUS);
+	}
+	unsigned aps = cpus.count ? smp_start_aps(&cpus, core_main_ap) : 0;
+
+	log_info("%u CPU%s in Shoji (boot CPU APIC %u); %lu KiB of the reserved region unused",
+		 aps + 1, aps ? "s" : "", bsp->apic_id, page_free_count() * 4);
 	/* SPEC: without the IOMMU, say so and claim nothing about DMA. */
 	log_warn("no DMA protection: Shoji does not program an IOMMU yet, so devices the guest "
 		 "drives can reach Shoji's memory by DMA");
-	log_info("starting the guest at %#x", boot.eip);
+	log_info("starting the guest at %#x", guest_boot.eip);
 	(void)core_config;
-	vcpu_run_loop(&boot_vcpu);
+	vcpu_run_loop(bsp);
 }
 
 _Noreturn void core_start(struct boot_info *bi, struct shoji_config *cfg)

@@ -1,5 +1,6 @@
 /* Intercepted MSRs (the table and its reasons: intercept_rules.c).  A
  * refused access is a #GP for the guest, as a real CPU would give. */
+#include "apic_trap.h"
 #include "cpu_features.h"
 #include "exit.h"
 #include "intercept.h"
@@ -9,7 +10,6 @@
 
 #define VM_CR_LOCK BIT(3)
 #define VM_CR_SVMDIS BIT(4)
-#define APIC_BASE_ADDR_MASK 0x000FFFFFFFFFF000ULL
 
 static enum err msr_emulate_read(struct vcpu *v, const struct msr_rule *rule, uint64_t *value)
 {
@@ -31,6 +31,7 @@ static enum err msr_emulate_read(struct vcpu *v, const struct msr_rule *rule, ui
 	case MSR_EMUL_TSC:
 	case MSR_EMUL_APIC_BASE:
 	case MSR_EMUL_READ_ONLY:
+	case MSR_EMUL_X2APIC_ICR:
 		break;
 	}
 	return msr_read_safe(rule->msr, value) ? E_FAULT : E_OK;
@@ -68,16 +69,10 @@ static enum err msr_emulate_write(struct vcpu *v, const struct msr_rule *rule, u
 				    vm_backend->get_reg(v, VM_REG_TSC_OFFSET) + (value - v->tsc_adjust));
 		v->tsc_adjust = value;
 		return E_OK;
-	case MSR_EMUL_APIC_BASE: {
-		paddr_t base = value & APIC_BASE_ADDR_MASK;
-
-		if (ranges_overlap(base, base + PAGE_SIZE, shoji_region.start, shoji_region.end)) {
-			log_warn("guest tried to move its local APIC to %#lx, inside Shoji's memory; #GP",
-				 base);
-			return E_FAULT;
-		}
-		return msr_write_safe(rule->msr, value) ? E_FAULT : E_OK;
-	}
+	case MSR_EMUL_APIC_BASE:
+		return apic_base_write(v, value);
+	case MSR_EMUL_X2APIC_ICR:
+		return apic_x2apic_icr_write(v, value);
 	case MSR_EMUL_READ_ONLY:
 		log_warn("guest write of %#lx to %s refused (%s)", value, rule->name, rule->reason);
 		return E_FAULT;

@@ -1,6 +1,7 @@
 /* Nested page faults.  The nested tables map everything one-to-one except
  * Shoji's region, which reads as zeros; beyond the eagerly mapped range
  * (high MMIO) pages are mapped on first touch. */
+#include "apic_trap.h"
 #include "exit.h"
 #include "guest.h"
 #include "log.h"
@@ -15,7 +16,19 @@ void vmexit_nested_fault(struct vcpu *v, struct vm_exit *e)
 	paddr_t gpa = e->npf.gpa;
 	uint64_t rip = e->rip;
 
+	if (e->npf.write && e->npf.present && apic_page_trapped(gpa & ~(PAGE_SIZE - 1))) {
+		if (e->in_delivery) /* an event's delivery writing into the APIC page */
+			guest_stop(v, "an interrupt or exception frame was pushed onto the local APIC "
+				      "page at %#lx",
+				   gpa);
+		apic_page_write(v, e);
+		return;
+	}
 	if (in_shoji_region(gpa)) {
+		if (e->in_delivery)
+			guest_stop(v, "delivering an interrupt or exception touched Shoji's memory at "
+				      "%#lx (the guest's stack or tables are there)",
+				   gpa);
 		/* Reads never fault (they see zeros); writes and fetches do. */
 		if (ghost_reports++ < 10 || ghost_reports % 1000 == 0)
 			log_warn("guest %s Shoji's memory at %#lx (rip %#lx); %s",

@@ -7,6 +7,7 @@
 #include "exit.h"
 #include "log.h"
 #include "panic.h"
+#include "vcpus.h"
 #include "x86.h"
 
 #define VEC_UD 6
@@ -127,13 +128,28 @@ static const exit_handler_fn exit_handlers[VM_EXIT_KIND_COUNT] = {
 	[VM_EXIT_UNKNOWN] = vmexit_unknown,
 };
 
+static const char *const exit_names[VM_EXIT_KIND_COUNT] = {
+	[VM_EXIT_NONE] = "NMI or SMI", [VM_EXIT_CPUID] = "CPUID", [VM_EXIT_MSR] = "MSR",
+	[VM_EXIT_IO] = "I/O", [VM_EXIT_NESTED_FAULT] = "nested page fault",
+	[VM_EXIT_UNDEFINED] = "virtualization instruction", [VM_EXIT_INVD] = "INVD",
+	[VM_EXIT_TRIPLE_FAULT] = "triple fault", [VM_EXIT_ENTRY_FAILED] = "failed entry",
+	[VM_EXIT_UNKNOWN] = "unknown",
+};
+
 _Noreturn void vcpu_run_loop(struct vcpu *v)
 {
 	struct vm_exit e = { .kind = VM_EXIT_NONE };
 
 	for (;;) {
-		nmi_reflect_pending(v);
+		vcpu_handle_requests(v);
+		vcpu_deliver_nmi(v);
 		vm_backend->vcpu_run(v, &e);
+		if (!v->started_logged && e.kind != VM_EXIT_NONE &&
+		    (unsigned)e.kind < VM_EXIT_KIND_COUNT) {
+			v->started_logged = true;
+			log_info("CPU %u (APIC %u): first VM exit since it started: %s at %#lx", v->id,
+				 v->apic_id, exit_names[e.kind], e.rip);
+		}
 		exit_handler_fn handler = (unsigned)e.kind < VM_EXIT_KIND_COUNT
 						  ? exit_handlers[e.kind]
 						  : NULL;

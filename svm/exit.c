@@ -30,6 +30,21 @@ void svm_exit_decode(struct vcpu *v, struct vm_exit *exit)
 	/* Only the fields of the kind at hand are set; this runs on every exit. */
 	exit->insn_len = 0;
 	exit->complete = false;
+	exit->in_delivery = false;
+	/* An exit in the middle of delivering an event (APM 15.7.2): deliver
+	 * it again on the next entry.  Software interrupts and INT3/INTO are
+	 * not re-injected but re-executed: without next-RIP the return address
+	 * could not be set right, and RIP still points at the instruction. */
+	uint64_t intinfo = c->exit_int_info;
+
+	if (intinfo & EVENT_VALID) {
+		uint32_t type = intinfo & EVENT_TYPE_MASK, vector = intinfo & 0xFF;
+
+		exit->in_delivery = true;
+		if (type != EVENT_TYPE_SOFT_INT &&
+		    !(type == EVENT_TYPE_EXCEPTION && (vector == 3 || vector == 4)))
+			c->event_inject = intinfo;
+	}
 	exit->rip = ((struct svm_vcpu *)v->backend)->vmcb->save.rip;
 	/* With next-RIP save (APM 15.7.1) instruction intercepts give their
 	 * length; without it (QEMU) the core decodes. */
@@ -68,6 +83,13 @@ void svm_exit_decode(struct vcpu *v, struct vm_exit *exit)
 		return;
 	case VMEXIT_SHUTDOWN:
 		exit->kind = VM_EXIT_TRIPLE_FAULT;
+		return;
+	case VMEXIT_NMI:
+		/* The NMI is still pending (GIF is clear): take it in host mode,
+		 * where the core's handler counts it; the core then tells a kick
+		 * from the guest's own (kernel/vcpus.c). */
+		__asm__ volatile("stgi; clgi" ::: "memory");
+		exit->kind = VM_EXIT_NONE;
 		return;
 	case VMEXIT_SMI:
 		/* The SMI is still pending; open GIF so it is taken now, in host

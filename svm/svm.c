@@ -82,6 +82,12 @@ static void svm_vcpu_run(struct vcpu *v, struct vm_exit *exit)
 			g->rip &= 0xFFFFFFFF; /* EIP wraps outside long mode */
 		exit->complete = false;
 	}
+	uint64_t gen = __atomic_load_n(&svm_npt_generation, __ATOMIC_ACQUIRE);
+
+	if (s->npt_generation != gen) { /* the nested tables changed */
+		s->npt_generation = gen;
+		s->vmcb->control.tlb_control = 1;
+	}
 	g->rax = v->regs.rax;
 	svm_vmrun(&v->regs, s->vmcb_pa, s->cpu->host_vmcb_pa);
 	v->regs.rax = s->vmcb->save.rax;
@@ -95,6 +101,11 @@ static enum err svm_map_identity(struct vcpu *v, paddr_t gpa, uint64_t size)
 	return svm_npt_map_identity(gpa, size);
 }
 
+static enum err svm_protect_page(paddr_t gpa, bool writable)
+{
+	return svm_npt_protect(gpa, writable);
+}
+
 const struct vm_ops svm_ops = {
 	.name = "AMD SVM",
 	.probe = svm_probe,
@@ -106,5 +117,8 @@ const struct vm_ops svm_ops = {
 	.get_seg = svm_get_seg,
 	.get_paging = svm_get_paging,
 	.inject_exception = svm_inject_exception,
+	.inject_nmi = svm_inject_nmi,
+	.set_startup_state = svm_set_startup_state,
+	.protect_page = svm_protect_page,
 	.map_identity = svm_map_identity,
 };

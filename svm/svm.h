@@ -18,6 +18,7 @@ struct svm_vcpu {
 	struct vmcb *vmcb;
 	paddr_t vmcb_pa;
 	struct svm_cpu *cpu;
+	uint64_t npt_generation; /* of the nested tables this vCPU's TLB holds */
 };
 
 /* Set at probe: the CPU saves the next RIP of intercepted instructions. */
@@ -28,6 +29,9 @@ void svm_vmrun(struct gpregs *regs, paddr_t vmcb_pa, paddr_t host_vmcb_pa);
 
 enum err svm_npt_build(const struct guest_memory_plan *plan, paddr_t *root);
 enum err svm_npt_map_identity(paddr_t gpa, uint64_t size);
+enum err svm_npt_protect(paddr_t gpa, bool writable);
+/* Bumped at each change that may leave stale nested translations. */
+extern volatile uint64_t svm_npt_generation;
 
 void svm_exit_decode(struct vcpu *v, struct vm_exit *exit);
 
@@ -39,5 +43,7 @@ void svm_set_reg(struct vcpu *v, enum vm_reg reg, uint64_t value);
 void svm_get_seg(struct vcpu *v, enum vm_seg seg, struct vm_segment *out);
 void svm_get_paging(struct vcpu *v, struct vm_paging *out);
 void svm_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error);
+bool svm_inject_nmi(struct vcpu *v);
+void svm_set_startup_state(struct vcpu *v, uint8_t sipi_vector);
 
 #endif

@@ -71,10 +71,12 @@ enum err svm_vcpu_init(struct vcpu *v, const struct guest_memory_plan *plan,
 	 * under our intercepts: QEMU enters SMM without leaving the guest),
 	 * shutdown, INVD (it would drop Shoji's dirty cache lines), and the
 	 * MSR and port tables of kernel/intercept_rules.c.  CPUID, to hide
-	 * what Shoji owns.  Nothing else: interrupts, NMIs, HLT and exceptions
-	 * go to the guest directly. */
-	c->intercept_misc1 = INTERCEPT_SMI | INTERCEPT_CPUID | INTERCEPT_INVD | INTERCEPT_INVLPGA |
-			     INTERCEPT_IOIO | INTERCEPT_MSR | INTERCEPT_SHUTDOWN;
+	 * what Shoji owns.  NMI: Shoji kicks a CPU out of the guest with one
+	 * (INIT/SIPI emulation) and hands the guest's own back by EVENTINJ.
+	 * Nothing else: interrupts, HLT and exceptions go to the guest
+	 * directly. */
+	c->intercept_misc1 = INTERCEPT_NMI | INTERCEPT_SMI | INTERCEPT_CPUID | INTERCEPT_INVD |
+			     INTERCEPT_INVLPGA | INTERCEPT_IOIO | INTERCEPT_MSR | INTERCEPT_SHUTDOWN;
 	c->intercept_misc2 = INTERCEPT_VMRUN | INTERCEPT_VMMCALL | INTERCEPT_VMLOAD |
 			     INTERCEPT_VMSAVE | INTERCEPT_STGI | INTERCEPT_CLGI | INTERCEPT_SKINIT;
 	c->iopm_base_pa = iopm_pa;
@@ -184,4 +186,49 @@ void svm_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32
 
 	c->event_inject = vector | EVENT_TYPE_EXCEPTION | EVENT_VALID |
 			  (has_error ? EVENT_ERROR_VALID | ((uint64_t)error << 32) : 0);
+}
+
+bool svm_inject_nmi(struct vcpu *v)
+{
+	struct vmcb_control *c = &((struct svm_vcpu *)v->backend)->vmcb->control;
+
+	if (c->event_inject & EVENT_VALID)
+		return false;
+	/* APM 15.20: an injected NMI blocks further NMIs until the guest's
+	 * IRET, as a real one does. */
+	c->event_inject = 2 | EVENT_TYPE_NMI | EVENT_VALID;
+	return true;
+}
+
+/* After INIT and SIPI (SDM 9.1.1, table 9-1): real mode, CS = vector << 8
+ * with base vector << 12, IP 0, caches off, no event pending or blocked. */
+void svm_set_startup_state(struct vcpu *v, uint8_t sipi_vector)
+{
+	struct svm_vcpu *s = v->backend;
+	struct vmcb_save *g = &s->vmcb->save;
+	struct cpuid_regs r;
+
+	g->cs = (struct vmcb_segment){ (uint16_t)(sipi_vector << 8), 0x9B, 0xFFFF,
+				       (uint64_t)sipi_vector << 12 };
+	g->ds = g->es = g->ss = g->fs = g->gs = (struct vmcb_segment){ 0, 0x93, 0xFFFF, 0 };
+	g->gdtr = g->idtr = (struct vmcb_segment){ 0, 0, 0xFFFF, 0 };
+	g->ldtr = (struct vmcb_segment){ 0, ATTR_LDT, 0xFFFF, 0 };
+	g->tr = (struct vmcb_segment){ 0, 0x83, 0xFFFF, 0 }; /* busy 16-bit TSS */
+	g->cpl = 0;
+	g->efer = EFER_SVME;
+	g->cr0 = 0x60000010; /* CD, NW, ET */
+	g->cr2 = g->cr3 = g->cr4 = 0;
+	g->rflags = 0x2;
+	g->rip = 0;
+	g->rsp = 0;
+	g->dr6 = 0xFFFF0FF0;
+	g->dr7 = 0x400;
+	g->g_pat = 0x0007040600070406ULL;
+	s->vmcb->control.event_inject = 0;
+	s->vmcb->control.int_state = 0;
+	s->vmcb->control.int_control = 0;
+	s->vmcb->control.tlb_control = 1;
+	cpuid(1, 0, &r);
+	v->regs = (struct gpregs){ .rdx = r.eax }; /* EDX: the processor's signature */
+	v->fetch.valid = false;
 }

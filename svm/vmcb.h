@@ -82,6 +82,7 @@ struct vmcb {
 } __attribute__((packed));
 
 /* intercept_misc1 (0x00C) */
+#define INTERCEPT_NMI BIT(1)
 #define INTERCEPT_SMI BIT(2)
 #define INTERCEPT_CPUID BIT(18)
 #define INTERCEPT_INVD BIT(22)
@@ -123,6 +124,9 @@ struct vmcb {
 /* EVENTINJ / EXITINTINFO */
 #define EVENT_VALID BIT(31)
 #define EVENT_ERROR_VALID BIT(11)
+#define EVENT_TYPE_MASK (7u << 8)
+#define EVENT_TYPE_NMI (2u << 8)
 #define EVENT_TYPE_EXCEPTION (3u << 8)
+#define EVENT_TYPE_SOFT_INT (4u << 8)
 
 #endif

@@ -94,9 +94,21 @@ trap_common:
 	.globl trap_entry_nmi
 trap_entry_nmi:
 	pushq %rax
+	pushq %rbx
 	movq %rsp, %rax
 	andq $~(STACK_SIZE - 1), %rax
 	movq STACK_PCPU_SLOT(%rax), %rax
 	lock incl PCPU_NMI_COUNT(%rax)
+	/* Interrupted inside park_wait before its HLT ran?  Resume after
+	 * the HLT, or the wake-up this NMI brings would be slept through. */
+	movq 16(%rsp), %rax
+	movabsq $park_window_start, %rbx
+	cmpq %rbx, %rax
+	jb 1f
+	movabsq $park_window_end, %rbx
+	cmpq %rbx, %rax
+	jae 1f
+	movq %rbx, 16(%rsp)
+1:	popq %rbx
 	popq %rax
 	iretq

@@ -28,9 +28,6 @@ _Noreturn void guest_stop(struct vcpu *v, const char *fmt, ...)
 
 _Noreturn void platform_reset(void);
 
-/* Gives NMIs the core caught in host mode to the guest (kernel/nmi.c). */
-void nmi_reflect_pending(struct vcpu *v);
-
 /* Exit handlers, one per kind (named vmexit_* so the benchmark can count
  * exits by reason from the symbol table). */
 void vmexit_cpuid(struct vcpu *v, struct vm_exit *e);

@@ -11,6 +11,7 @@ struct guest_memory_plan {
 	paddr_t identity_end;            /* [0, identity_end) one-to-one, at once */
 	paddr_t ghost_start, ghost_end;  /* Shoji's region: reads zero, writes fault */
 	paddr_t zero_page;               /* the page the ghost reads come from */
+	paddr_t trap_page;               /* read-only (the xAPIC page), or 0 */
 	bool page_1g;                    /* 1 GiB pages may be used */
 };
 

@@ -16,6 +16,7 @@ enum msr_emul {
 	MSR_EMUL_READ_ONLY,   /* reads pass through, writes #GP */
 	MSR_EMUL_VM_CR,       /* reads "SVM disabled and locked", writes #GP */
 	MSR_EMUL_ZERO_RO,     /* reads 0, writes #GP */
+	MSR_EMUL_X2APIC_ICR,  /* INIT/SIPI emulated, other IPIs sent as written */
 };
 
 struct msr_rule {

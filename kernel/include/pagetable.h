@@ -36,6 +36,10 @@ struct pt_ctx {
 enum err pt_map(struct pt_ctx *ctx, uint64_t va, paddr_t pa, uint64_t size, uint64_t flags,
 		uint64_t max_page);
 
+/* Maps one 4 KiB page; a larger page covering it is first split into
+ * smaller ones that map the same addresses with the same rights. */
+enum err pt_map_4k_split(struct pt_ctx *ctx, uint64_t va, paddr_t pa, uint64_t flags);
+
 /* Looks va up; returns false if unmapped.  *page_size gets the leaf size. */
 bool pt_lookup(const struct pt_ctx *ctx, uint64_t va, paddr_t *pa, uint64_t *flags,
 	       uint64_t *page_size);

@@ -47,6 +47,7 @@ struct pcpu {
 	uintptr_t stack_top;          /* [init] main stack */
 	void *backend;                /* [own] back end's per-CPU state */
 	struct vcpu *vcpu;            /* [own] the guest vCPU this CPU runs */
+	bool draining;                /* [own] taking stray interrupts on purpose */
 };
 
 static inline struct pcpu *this_cpu(void)

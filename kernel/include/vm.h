@@ -8,6 +8,7 @@
 
 #include "errors.h"
 #include "gwalk.h"
+#include "spinlock.h"
 #include "types.h"
 
 struct pcpu;
@@ -68,6 +69,8 @@ enum vm_exit_kind {
 struct vm_exit {
 	enum vm_exit_kind kind;
 	bool complete;          /* core: the instruction was carried out */
+	bool in_delivery;       /* back end: the exit interrupted an event's delivery,
+				   which it will deliver again */
 	uint8_t insn_len;       /* back end, or core if 0: the instruction's length */
 	uint64_t rip;           /* back end: where the guest was */
 	union {
@@ -109,11 +112,33 @@ struct fetch_cache {
 	struct gwalk_trace trace;
 };
 
+enum vcpu_state {
+	VCPU_RUNNING,   /* running the guest (or about to) */
+	VCPU_WAIT_SIPI, /* after INIT: waiting inside Shoji for a start-up IPI */
+};
+
+/* Requests one CPU makes of another's vCPU (kernel/vcpus.c). */
+#define VCPU_REQ_INIT BIT(0)
+#define VCPU_REQ_SIPI BIT(1)
+
+/* Legend: [init] set before the vCPU first runs; [own] touched only by the
+ * CPU running it; [lock] under `lock`, by any CPU; [atomic] any CPU. */
 struct vcpu {
 	struct gpregs regs;        /* [own] guest GPRs while in the core */
-	uint32_t id;               /* [init] */
+	uint32_t id;               /* [init] index; also the physical CPU's */
+	uint32_t apic_id;          /* [init] the physical (= virtual) APIC ID */
 	struct pcpu *cpu;          /* [init] where it runs */
 	void *backend;             /* [init] the back end's per-vCPU state */
+	enum vcpu_state state;     /* [own] */
+	struct spinlock lock;
+	volatile uint32_t requests;/* [lock] VCPU_REQ_* */
+	uint8_t sipi_vector;       /* [lock] with VCPU_REQ_SIPI */
+	volatile uint32_t kick_outstanding; /* [atomic] a kick NMI is on its way */
+	bool nmi_pending;          /* [own] a guest NMI waiting to be injected */
+	bool started_logged;       /* [own] the first exit after a start was logged */
+	/* The guest's local APIC as its trapped writes set it. */
+	uint32_t icr_high, ldr, dfr; /* [lock] (ldr/dfr read by senders) */
+	uint64_t apic_base;        /* [own] IA32_APIC_BASE as the guest last wrote it */
 	uint64_t tsc_adjust;       /* [own] guest IA32_TSC_ADJUST (when emulated) */
 	uint8_t kbc_pending_cmd;   /* [own] keyboard-controller command awaiting data */
 	struct fetch_cache fetch;  /* [own] */
@@ -140,6 +165,15 @@ struct vm_ops {
 	void (*get_paging)(struct vcpu *v, struct vm_paging *out);
 	/* Queues an exception for the next entry (vector < 32). */
 	void (*inject_exception)(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error);
+	/* Queues an NMI for the next entry; false if another event is queued
+	 * (the core then waits for the next chance). */
+	bool (*inject_nmi)(struct vcpu *v);
+	/* Loads the state an INIT and a start-up IPI with this vector leave
+	 * (real mode at vector << 12), with no event pending or blocked. */
+	void (*set_startup_state)(struct vcpu *v, uint8_t sipi_vector);
+	/* Makes one guest-physical page writable or read-only (writes then
+	 * exit) in the nested tables, for every vCPU. */
+	enum err (*protect_page)(paddr_t gpa, bool writable);
 	/* Maps [gpa, gpa + size) one-to-one in the nested tables (2 MiB units). */
 	enum err (*map_identity)(struct vcpu *v, paddr_t gpa, uint64_t size);
 };

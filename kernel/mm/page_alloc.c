@@ -5,10 +5,12 @@
 
 #include "mm.h"
 #include "pagetable.h"
+#include "spinlock.h"
 
 struct reserved_region shoji_region;
 
 static paddr_t next_free, region_limit;
+static struct spinlock alloc_lock; /* CPUs split nested tables at run time */
 
 void page_alloc_init(paddr_t start, paddr_t end)
 {
@@ -20,11 +22,15 @@ void *page_alloc_contig(size_t pages)
 {
 	uint64_t bytes = pages * PAGE_SIZE;
 
-	if (pages == 0 || region_limit - next_free < bytes)
+	spin_lock(&alloc_lock);
+	if (pages == 0 || region_limit - next_free < bytes) {
+		spin_unlock(&alloc_lock);
 		return NULL;
+	}
 	void *va = phys_to_virt(next_free);
 
 	next_free += bytes;
+	spin_unlock(&alloc_lock);
 	memset(va, 0, bytes);
 	return va;
 }

@@ -69,6 +69,38 @@ enum err pt_map(struct pt_ctx *ctx, uint64_t va, paddr_t pa, uint64_t size, uint
 	return E_OK;
 }
 
+enum err pt_map_4k_split(struct pt_ctx *ctx, uint64_t va, paddr_t pa, uint64_t flags)
+{
+	uint64_t *table = ctx->table_va(ctx->opaque, ctx->root);
+	enum err error = E_OK;
+
+	if ((va | pa) & (PAGE_SIZE - 1))
+		return E_INVAL;
+	for (unsigned level = 3; level > 0; level--) {
+		uint64_t *entry = &table[index_at(va, level)];
+
+		if ((*entry & PTE_P) && (*entry & PTE_PS)) {
+			uint64_t size = 1ULL << level_shift[level];
+			uint64_t child = 1ULL << level_shift[level - 1];
+			uint64_t base = *entry & PTE_ADDR_MASK & ~(size - 1);
+			uint64_t keep = *entry & ~PTE_ADDR_MASK & ~PTE_PS;
+			paddr_t tpa;
+			uint64_t *t = ctx->alloc_table(ctx->opaque, &tpa);
+
+			if (!t)
+				return E_NOMEM;
+			for (unsigned i = 0; i < 512; i++)
+				t[i] = (base + i * child) | keep | (level > 1 ? PTE_PS : 0);
+			*entry = tpa | PTE_P | PTE_W | PTE_U;
+		}
+		table = next_table(ctx, entry, &error);
+		if (!table)
+			return error;
+	}
+	table[index_at(va, 0)] = pa | flags | PTE_P;
+	return E_OK;
+}
+
 bool pt_lookup(const struct pt_ctx *ctx, uint64_t va, paddr_t *pa, uint64_t *flags,
 	       uint64_t *page_size)
 {

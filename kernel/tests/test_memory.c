@@ -159,6 +159,24 @@ static void test_pagetable_sizes_and_lookup(void **state)
 	/* A 4 KiB mapping inside an existing 2 MiB page is refused. */
 	assert_int_equal(pt_map(&ctx, MiBx(2), 0, PAGE_SIZE, PTE_W, PAGE_SIZE), E_EXISTS);
 	assert_int_equal(pt_map(&ctx, 1, 0, PAGE_SIZE, PTE_W, PAGE_SIZE), E_INVAL);
+	/* Splitting: one read-only page inside the 1 GiB direct map. */
+	uint64_t dm = 0xFFFF800000000000ULL;
+
+	assert_int_equal(pt_map_4k_split(&ctx, dm + 0x7EE00000, 0x7EE00000, PTE_U), E_OK);
+	assert_true(pt_lookup(&ctx, dm + 0x7EE00123, &pa, &flags, &size));
+	assert_int_equal(pa, 0x7EE00123);
+	assert_int_equal(size, PAGE_SIZE);
+	assert_false(flags & PTE_W);
+	assert_true(pt_lookup(&ctx, dm + 0x7EE01000, &pa, &flags, &size)); /* neighbours unchanged */
+	assert_int_equal(pa, 0x7EE01000);
+	assert_true(flags & PTE_W);
+	assert_int_equal(size, PAGE_SIZE);
+	assert_true(pt_lookup(&ctx, dm + 0x40000000, &pa, &flags, &size));
+	assert_int_equal(pa, 0x40000000);
+	assert_int_equal(size, PAGE_2M);
+	assert_true(flags & PTE_W);
+	assert_true(pt_lookup(&ctx, dm + 0x10000000, &pa, &flags, &size)); /* other GiB untouched */
+	assert_int_equal(size, PAGE_1G);
 	assert_int_equal(pt_map(&ctx, 0, 0, PAGE_SIZE, PTE_W, 12345), E_INVAL);
 }
 

@@ -1,0 +1,30 @@
+/* All guest CPUs (one per physical CPU), and how INIT and SIPI move them
+ * between running and waiting inside Shoji.  INIT and SIPI never reach a
+ * real CPU: the guest's are trapped (kernel/apic_trap.c) and carried out
+ * here, in software, the same way on every back end. */
+#ifndef SHOJI_VCPUS_H
+#define SHOJI_VCPUS_H
+
+#include "acpi.h"
+#include "ipi.h"
+#include "vm.h"
+
+extern struct vcpu vcpus[MAX_CPUS];
+extern unsigned vcpu_count;
+
+/* Registers the calling CPU's vCPU (index = its CPU index). */
+struct vcpu *vcpu_register(uint32_t index, uint32_t apic_id, enum vcpu_state state);
+
+/* Carries out a guest's write of its interrupt command register: INIT
+ * and SIPI are emulated, anything else is sent as written (raw_icr). */
+void vcpu_send_ipi(struct vcpu *sender, uint64_t raw_icr, bool x2apic);
+
+/* At the top of the run loop: handles INIT/SIPI requests, waits inside
+ * Shoji while the vCPU waits for SIPI, and accounts NMIs the CPU took. */
+void vcpu_handle_requests(struct vcpu *v);
+
+/* Before each entry: injects a pending guest NMI when the guest can
+ * take it. */
+void vcpu_deliver_nmi(struct vcpu *v);
+
+#endif

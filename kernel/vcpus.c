@@ -1,0 +1,225 @@
+/* Guest CPUs, INIT and SIPI (SDM 9.4 and 11.6; SPEC.md "INIT and SIPI
+ * never reach a real CPU").
+ *
+ * A vCPU that receives INIT leaves the guest and waits inside Shoji, in
+ * root mode with GIF set and IF clear, sleeping in park_wait: only NMIs
+ * wake it.  A SIPI loads the real-mode start state through the back end.
+ * Another CPU's requests reach a running vCPU by a "kick": an NMI, which
+ * the NMI intercept turns into an exit.  A kick is told from a guest NMI by
+ * kick_outstanding: at most one kick is in flight per vCPU, so kicks never
+ * merge with each other; a guest NMI that merges with a kick (both pending
+ * at once, around an INIT) is lost, as INIT would discard it anyway. */
+#include "exit.h"
+#include "lapic.h"
+#include "log.h"
+#include "percpu.h"
+#include "vcpus.h"
+#include "x86.h"
+
+#define ICR_NMI 0x400
+#define ICR_ASSERT 0x4000
+
+void park_wait(volatile uint32_t *flag);
+void cpu_unblock_nmi(void);
+
+struct vcpu vcpus[MAX_CPUS];
+unsigned vcpu_count;
+
+struct vcpu *vcpu_register(uint32_t index, uint32_t apic_id, enum vcpu_state state)
+{
+	struct vcpu *v = &vcpus[index];
+
+	v->id = index;
+	v->apic_id = apic_id;
+	v->cpu = this_cpu();
+	v->state = state;
+	v->dfr = 0xFFFFFFFF; /* the power-on destination format: flat */
+	v->apic_base = rdmsr(MSR_APIC_BASE);
+	this_cpu()->vcpu = v;
+	if (index + 1 > vcpu_count)
+		vcpu_count = index + 1;
+	return v;
+}
+
+static void kick(struct vcpu *t)
+{
+	if (__atomic_exchange_n(&t->kick_outstanding, 1, __ATOMIC_ACQ_REL))
+		return; /* one is already on its way; it will see the request */
+	if (lapic_send(t->apic_id, ICR_NMI | ICR_ASSERT) != E_OK) {
+		__atomic_store_n(&t->kick_outstanding, 0, __ATOMIC_RELEASE);
+		log_warn("cannot reach CPU %u: this CPU's local APIC is disabled", t->id);
+	}
+}
+
+static void request_init(struct vcpu *t, struct vcpu *sender)
+{
+	spin_lock(&t->lock);
+	t->requests = VCPU_REQ_INIT; /* an INIT cancels a SIPI not yet taken */
+	spin_unlock(&t->lock);
+	if (t != sender)
+		kick(t);
+}
+
+static void request_sipi(struct vcpu *t, uint8_t vector)
+{
+	bool taken = false;
+
+	spin_lock(&t->lock);
+	/* Only a CPU waiting for SIPI (or about to, with an INIT not yet
+	 * handled) takes one; the first SIPI wins (SDM 9.4.4.1: the second
+	 * SIPI of the sequence is ignored by a CPU that started). */
+	if ((t->state == VCPU_WAIT_SIPI || (t->requests & VCPU_REQ_INIT)) &&
+	    !(t->requests & VCPU_REQ_SIPI)) {
+		t->requests |= VCPU_REQ_SIPI;
+		t->sipi_vector = vector;
+		taken = true;
+	}
+	spin_unlock(&t->lock);
+	if (taken)
+		kick(t);
+}
+
+static const char *const shorthand_names[] = { "no shorthand", "self", "all including self",
+					       "all excluding self" };
+
+void vcpu_send_ipi(struct vcpu *sender, uint64_t raw_icr, bool x2apic)
+{
+	struct icr icr = icr_decode(raw_icr, x2apic);
+	struct apic_identity ids[MAX_CPUS];
+
+	switch (ipi_classify(&icr)) {
+	case IPI_FORWARD:
+		lapic_write_icr(raw_icr, x2apic);
+		return;
+	case IPI_DEASSERT:
+		return;
+	case IPI_INVALID:
+		log_warn("CPU %u: %s with %s is not a valid combination (SDM table 11-3); dropped",
+			 sender->id, icr.delivery == ICR_INIT ? "INIT" : "SIPI",
+			 shorthand_names[icr.shorthand]);
+		return;
+	case IPI_INIT:
+	case IPI_SIPI:
+		break;
+	}
+	for (unsigned i = 0; i < vcpu_count; i++) {
+		spin_lock(&vcpus[i].lock);
+		ids[i] = (struct apic_identity){ vcpus[i].apic_id, vcpus[i].ldr, vcpus[i].dfr };
+		spin_unlock(&vcpus[i].lock);
+		if (x2apic) /* x2APIC: LDR follows from the ID (SDM 11.12.10.2) */
+			ids[i].ldr = (ids[i].apic_id >> 4) << 16 | 1u << (ids[i].apic_id & 15);
+	}
+	uint64_t targets = ipi_targets(&icr, x2apic, sender->id, ids, vcpu_count);
+
+	if (!targets)
+		log_warn("CPU %u: %s to %s destination %#x reaches no CPU; dropped", sender->id,
+			 icr.delivery == ICR_INIT ? "INIT" : "SIPI",
+			 icr.logical ? "logical" : "physical", icr.dest);
+	for (unsigned i = 0; i < vcpu_count; i++) {
+		if (!(targets & (1ULL << i)) || !vcpus[i].cpu)
+			continue;
+		if (icr.delivery == ICR_INIT)
+			request_init(&vcpus[i], sender);
+		else
+			request_sipi(&vcpus[i], icr.vector);
+	}
+}
+
+/* NMIs the CPU took in host mode since last time: a kick, or the guest's. */
+static void account_nmis(struct vcpu *v, bool guest_can_take)
+{
+	struct pcpu *cpu = v->cpu;
+
+	if (!cpu->nmi_count)
+		return;
+	__atomic_store_n(&cpu->nmi_count, 0, __ATOMIC_RELAXED);
+	if (__atomic_exchange_n(&v->kick_outstanding, 0, __ATOMIC_ACQ_REL))
+		return;
+	if (guest_can_take)
+		v->nmi_pending = true; /* several collapse into one, as on hardware */
+}
+
+/* The processor part of INIT: the core's state for this vCPU and its
+ * local APIC are reset; the registers are set at SIPI. */
+static void do_init(struct vcpu *v)
+{
+	lapic_init_reset();
+	v->nmi_pending = false;
+	v->state = VCPU_WAIT_SIPI;
+	v->started_logged = false;
+	spin_lock(&v->lock);
+	v->icr_high = 0;
+	v->ldr = 0;
+	v->dfr = 0xFFFFFFFF;
+	spin_unlock(&v->lock);
+	log_info("CPU %u (APIC %u): INIT; waiting inside Shoji for a start-up IPI", v->id,
+		 v->apic_id);
+}
+
+static void park(struct vcpu *v)
+{
+	/* GIF on so Shoji's kicks (NMIs) reach us; IF stays off: the guest's
+	 * interrupts wait in the local APIC, as they would for a CPU in the
+	 * wait-for-SIPI state. */
+	__asm__ volatile("stgi" ::: "memory");
+	cpu_unblock_nmi();
+	for (;;) {
+		/* NMIs that arrived: kicks (clearing kick_outstanding lets the
+		 * next request send a fresh one), or guest NMIs, which a CPU
+		 * waiting for SIPI does not take.  Requests are looked at only
+		 * after that, so a request whose kick was folded into an
+		 * earlier one is still seen. */
+		account_nmis(v, false);
+		if (__atomic_load_n(&v->requests, __ATOMIC_ACQUIRE))
+			break;
+		park_wait(&v->requests);
+	}
+	__asm__ volatile("clgi" ::: "memory");
+}
+
+void vcpu_handle_requests(struct vcpu *v)
+{
+	account_nmis(v, v->state == VCPU_RUNNING);
+	for (;;) {
+		spin_lock(&v->lock);
+		uint32_t req = v->requests;
+
+		if (req & VCPU_REQ_INIT) {
+			v->requests &= ~VCPU_REQ_INIT;
+			spin_unlock(&v->lock);
+			do_init(v);
+			continue;
+		}
+		if (v->state == VCPU_WAIT_SIPI && (req & VCPU_REQ_SIPI)) {
+			uint8_t vector = v->sipi_vector;
+
+			v->requests &= ~VCPU_REQ_SIPI;
+			spin_unlock(&v->lock);
+			vm_backend->set_startup_state(v, vector);
+			v->state = VCPU_RUNNING;
+			log_info("CPU %u (APIC %u): started by SIPI at %#x", v->id, v->apic_id,
+				 vector << 12);
+			return;
+		}
+		v->requests &= ~VCPU_REQ_SIPI; /* a SIPI to a running CPU is ignored */
+		spin_unlock(&v->lock);
+		if (v->state == VCPU_RUNNING)
+			return;
+		park(v);
+	}
+}
+
+void vcpu_deliver_nmi(struct vcpu *v)
+{
+	if (!v->nmi_pending)
+		return;
+	if (vm_backend->inject_nmi(v)) {
+		v->nmi_pending = false;
+		return;
+	}
+	/* Another event goes first.  A self-NMI, held by GIF until VMRUN and
+	 * recognized right after that event's delivery, makes the NMI
+	 * intercept exit at the first moment the guest can take ours. */
+	if (lapic_send(v->apic_id, ICR_NMI | ICR_ASSERT) != E_OK)
+		log_warn("CPU %u: an NMI waits for the next exit (local APIC disabled)", v->id);
+}
