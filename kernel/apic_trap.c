@@ -84,9 +84,13 @@ void apic_page_write(struct vcpu *v, struct vm_exit *e)
 	uint32_t value;
 
 	/* The stores a guest uses on APIC registers: MOV r/m32, r32 (89);
-	 * MOV r/m32, imm32 (C7 /0); XCHG r/m32, r32 (87, Linux on some
-	 * CPUs).  All are 32-bit: APIC registers are dwords. */
-	if (in.map == MAP_ONE && (in.opcode == 0x89 || in.opcode == 0x87) && in.operand_size == 4) {
+	 * MOV r/m32, imm32 (C7 /0); MOV moffs32, EAX (A3, for an absolute
+	 * address); XCHG r/m32, r32 (87, Linux on some CPUs).  All 32-bit:
+	 * APIC registers are dwords. */
+	if (in.map == MAP_ONE && in.opcode == 0xA3 && in.operand_size == 4) {
+		value = (uint32_t)v->regs.rax;
+	} else if (in.map == MAP_ONE && (in.opcode == 0x89 || in.opcode == 0x87) &&
+		   in.operand_size == 4) {
 		value = (uint32_t)vm_backend->get_reg(v, gpr_by_number[reg]);
 		if (in.opcode == 0x87) /* the register gets the old value */
 			vm_backend->set_reg(v, gpr_by_number[reg],

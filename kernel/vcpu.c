@@ -141,7 +141,7 @@ _Noreturn void vcpu_run_loop(struct vcpu *v)
 	struct vm_exit e = { .kind = VM_EXIT_NONE };
 
 	for (;;) {
-		vcpu_handle_requests(v);
+		vcpu_handle_requests(v, &e);
 		vcpu_deliver_nmi(v);
 		vm_backend->vcpu_run(v, &e);
 		if (!v->started_logged && e.kind != VM_EXIT_NONE &&

@@ -55,6 +55,12 @@ static void request_init(struct vcpu *t, struct vcpu *sender)
 {
 	spin_lock(&t->lock);
 	t->requests = VCPU_REQ_INIT; /* an INIT cancels a SIPI not yet taken */
+	/* The APIC's addressing state resets with the INIT itself, not when
+	 * the target gets round to it: a logical SIPI sent right after finds
+	 * LDR 0, as on hardware. */
+	t->icr_high = 0;
+	t->ldr = 0;
+	t->dfr = 0xFFFFFFFF;
 	spin_unlock(&t->lock);
 	if (t != sender)
 		kick(t);
@@ -145,13 +151,7 @@ static void do_init(struct vcpu *v)
 {
 	lapic_init_reset();
 	v->nmi_pending = false;
-	v->state = VCPU_WAIT_SIPI;
 	v->started_logged = false;
-	spin_lock(&v->lock);
-	v->icr_high = 0;
-	v->ldr = 0;
-	v->dfr = 0xFFFFFFFF;
-	spin_unlock(&v->lock);
 	log_info("CPU %u (APIC %u): INIT; waiting inside Shoji for a start-up IPI", v->id,
 		 v->apic_id);
 }
@@ -177,7 +177,7 @@ static void park(struct vcpu *v)
 	__asm__ volatile("clgi" ::: "memory");
 }
 
-void vcpu_handle_requests(struct vcpu *v)
+void vcpu_handle_requests(struct vcpu *v, struct vm_exit *last)
 {
 	account_nmis(v, v->state == VCPU_RUNNING);
 	for (;;) {
@@ -185,8 +185,12 @@ void vcpu_handle_requests(struct vcpu *v)
 		uint32_t req = v->requests;
 
 		if (req & VCPU_REQ_INIT) {
+			/* Waiting for SIPI from this moment, under the lock: a SIPI
+			 * that comes while the INIT is carried out is kept. */
+			v->state = VCPU_WAIT_SIPI;
 			v->requests &= ~VCPU_REQ_INIT;
 			spin_unlock(&v->lock);
+			last->complete = false; /* the instruction before INIT is moot */
 			do_init(v);
 			continue;
 		}
@@ -194,9 +198,9 @@ void vcpu_handle_requests(struct vcpu *v)
 			uint8_t vector = v->sipi_vector;
 
 			v->requests &= ~VCPU_REQ_SIPI;
+			v->state = VCPU_RUNNING;
 			spin_unlock(&v->lock);
 			vm_backend->set_startup_state(v, vector);
-			v->state = VCPU_RUNNING;
 			log_info("CPU %u (APIC %u): started by SIPI at %#x", v->id, v->apic_id,
 				 vector << 12);
 			return;

@@ -20,8 +20,9 @@ struct vcpu *vcpu_register(uint32_t index, uint32_t apic_id, enum vcpu_state sta
 void vcpu_send_ipi(struct vcpu *sender, uint64_t raw_icr, bool x2apic);
 
 /* At the top of the run loop: handles INIT/SIPI requests, waits inside
- * Shoji while the vCPU waits for SIPI, and accounts NMIs the CPU took. */
-void vcpu_handle_requests(struct vcpu *v);
+ * Shoji while the vCPU waits for SIPI, and accounts NMIs the CPU took.
+ * `last` is the exit just handled (an INIT cancels its completion). */
+void vcpu_handle_requests(struct vcpu *v, struct vm_exit *last);
 
 /* Before each entry: injects a pending guest NMI when the guest can
  * take it. */

@@ -129,7 +129,7 @@ struct vcpu {
 	uint32_t apic_id;          /* [init] the physical (= virtual) APIC ID */
 	struct pcpu *cpu;          /* [init] where it runs */
 	void *backend;             /* [init] the back end's per-vCPU state */
-	enum vcpu_state state;     /* [own] */
+	enum vcpu_state state;     /* [lock] written by its own CPU only */
 	struct spinlock lock;
 	volatile uint32_t requests;/* [lock] VCPU_REQ_* */
 	uint8_t sipi_vector;       /* [lock] with VCPU_REQ_SIPI */
