@@ -179,6 +179,10 @@ static void park(struct vcpu *v)
 
 void vcpu_handle_requests(struct vcpu *v, struct vm_exit *last)
 {
+	/* The common case, on every exit: nothing to do, no lock taken. */
+	if (v->state == VCPU_RUNNING && !v->cpu->nmi_count &&
+	    !__atomic_load_n(&v->requests, __ATOMIC_ACQUIRE))
+		return;
 	account_nmis(v, v->state == VCPU_RUNNING);
 	for (;;) {
 		spin_lock(&v->lock);

@@ -270,8 +270,7 @@ enum insn_result insn_decode(const uint8_t *bytes, size_t avail, enum insn_mode 
 	enum insn_result r;
 	uint8_t b;
 
-	memset(in, 0, sizeof(*in));
-	in->segment = -1;
+	*in = (struct insn){ .segment = -1 };
 	/* Prefixes: legacy ones in any order; in 64-bit mode a REX counts only
 	 * if it comes last (SDM 2.2.1). */
 	for (;;) {
