@@ -96,10 +96,11 @@ unsigned smp_start_aps(const struct cpu_list *cpus, void (*ap_ready)(void))
 
 	for (unsigned i = 0; i < cpus->count; i++) {
 		uint32_t id = cpus->apic_id[i];
-		char *stack = page_alloc_contig(AP_BOOT_STACK / PAGE_SIZE);
 
 		if (id == self)
 			continue;
+		char *stack = page_alloc_contig(AP_BOOT_STACK / PAGE_SIZE);
+
 		if (!stack) {
 			log_error("no memory to start CPU with APIC id %u", id);
 			break;

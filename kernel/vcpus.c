@@ -134,11 +134,8 @@ void vcpu_send_ipi(struct vcpu *sender, uint64_t raw_icr, bool x2apic)
 /* NMIs the CPU took in host mode since last time: a kick, or the guest's. */
 static void account_nmis(struct vcpu *v, bool guest_can_take)
 {
-	struct pcpu *cpu = v->cpu;
-
-	if (!cpu->nmi_count)
+	if (!__atomic_exchange_n(&v->cpu->nmi_count, 0, __ATOMIC_ACQ_REL))
 		return;
-	__atomic_store_n(&cpu->nmi_count, 0, __ATOMIC_RELAXED);
 	if (__atomic_exchange_n(&v->kick_outstanding, 0, __ATOMIC_ACQ_REL))
 		return;
 	if (guest_can_take)
