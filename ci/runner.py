@@ -290,7 +290,8 @@ def load_allow_list(path):
         rule, _, reason = line.partition("|")
         if not reason.strip():
             sys.exit(f"{path}:{n}: every allowance needs a reason after '|'")
-        words = rule.split()
+        # The pattern may hold spaces written as "\ ".
+        words = [w.replace("\0", " ") for w in rule.replace("\\ ", "\0").split()]
         rules.append((re.compile(words[0] + "$"), words[1], words[2:], reason.strip(), n))
     return rules
 
