@@ -51,16 +51,19 @@ static void send(uint32_t dest, uint32_t low)
 		__asm__ volatile("pause");
 }
 
+/* Spins long enough for a CPU that should not start to show itself. */
 static void settle(void)
 {
-	for (volatile int i = 0; i < 200000; i++)
+	for (volatile int i = 0; i < 2000000; i++)
 		__asm__ volatile("pause");
 }
 
-/* Waits until `n` starts were reported; returns how many there were. */
+/* Waits until `n` starts were reported (the bound only matters when the
+ * test fails: a loaded host can deschedule an emulated CPU for a while);
+ * returns how many there were. */
 static unsigned wait_starts(unsigned n)
 {
-	for (long i = 0; i < 20000000 && *START_COUNT < n; i++)
+	for (long i = 0; i < 500000000 && *START_COUNT < n; i++)
 		__asm__ volatile("pause");
 	settle(); /* anyone who should not start has had time to */
 	return *START_COUNT;
@@ -202,6 +205,8 @@ void test_main(const struct kit_boot *boot)
 	SELF_INIT[2] = 1;
 	send(2, INIT_ASSERT);
 	send(2, STARTUP | 0x29);
+	for (long i = 0; i < 500000000 && SELF_INIT[2]; i++)
+		__asm__ volatile("pause");
 	settle();
 	if (MAILBOX[2] || SELF_INIT[2])
 		kit_failure("CPU 2 did not take its self-INIT request (mailbox %#x)", MAILBOX[2]);
