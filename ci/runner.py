@@ -17,6 +17,8 @@ take a list may repeat):
   boot        shoji | bare | both (run both, then compare)
   cpu, memory, smp, machine, timeout   emulator settings
   reboot      yes: let the machine reset (no -no-reboot)
+  icount      yes: deterministic virtual time (-icount shift=0,align=off,sleep=off),
+              for guests whose output depends on timing
   loader      qemu (default: QEMU's -kernel/-initrd multiboot loader) or grub
               (a GRUB rescue image made with grub-mkrescue, booted from CD)
   shoji-args  Shoji's own command line (vmm.* keys)
@@ -158,6 +160,8 @@ def qemu_args(sc, variant, art):
             "-serial", "stdio", "-device", "isa-debug-exit,iobase=0xf4,iosize=4"]
     if sc.get("reboot") != "yes":
         args.append("-no-reboot")
+    if sc.get("icount") == "yes":
+        args += ["-icount", "shift=0,align=off,sleep=off"]
     modules = []
     for m in sc["module"]:
         path, _, rest = m.partition(" ")
