@@ -75,8 +75,6 @@ static struct vcpu *vcpu_setup(uint32_t index, enum vcpu_state state)
 	return v;
 }
 
-void smp_ap_up(void);
-
 /* Each other CPU, once its tables are set up: it becomes a guest CPU
  * waiting inside Shoji for the guest's start-up IPI. */
 static void core_main_ap(void)

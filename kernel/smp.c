@@ -62,9 +62,6 @@ static paddr_t make_ap_page_tables(void)
 	return ctx.root;
 }
 
-void smp_ap_up(void);
-
-/* Called by each AP once it can run guests: lets the boot CPU go on. */
 void smp_ap_up(void)
 {
 	__atomic_store_n(&ap_up, true, __ATOMIC_RELEASE);

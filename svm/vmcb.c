@@ -157,16 +157,13 @@ void svm_set_reg(struct vcpu *v, enum vm_reg reg, uint64_t value)
 
 void svm_get_seg(struct vcpu *v, enum vm_seg seg, struct vm_segment *out)
 {
-	const struct vmcb_segment *segs = &((struct svm_vcpu *)v->backend)->vmcb->save.es;
-	const struct vmcb_segment *s = &segs[seg]; /* ES CS SS DS FS GS GDTR LDTR IDTR TR */
+	/* The VMCB's order: ES CS SS DS FS GS GDTR LDTR IDTR TR. */
+	static const uint8_t slot[VM_SEG_COUNT] = {
+		[VM_SEG_ES] = 0, [VM_SEG_CS] = 1, [VM_SEG_SS] = 2, [VM_SEG_DS] = 3, [VM_SEG_FS] = 4,
+		[VM_SEG_GS] = 5, [VM_SEG_GDTR] = 6, [VM_SEG_LDTR] = 7, [VM_SEG_IDTR] = 8, [VM_SEG_TR] = 9,
+	};
+	const struct vmcb_segment *s = &((struct svm_vcpu *)v->backend)->vmcb->save.es + slot[seg];
 
-	switch (seg) {
-	case VM_SEG_LDTR: s = &segs[7]; break;
-	case VM_SEG_TR: s = &segs[9]; break;
-	case VM_SEG_GDTR: s = &segs[6]; break;
-	case VM_SEG_IDTR: s = &segs[8]; break;
-	default: break;
-	}
 	*out = (struct vm_segment){ s->selector, s->attrib, s->limit, s->base };
 }
 

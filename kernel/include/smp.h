@@ -10,4 +10,7 @@
  * its tables are set up; returns how many APs came up. */
 unsigned smp_start_aps(const struct cpu_list *cpus, void (*ap_ready)(void));
 
+/* Called by each AP once it can run guests: lets the boot CPU go on. */
+void smp_ap_up(void);
+
 #endif
