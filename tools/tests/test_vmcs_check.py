@@ -90,7 +90,7 @@ def protected_mode():
     segment(f, "cs", 0x10, 0, 0xFFFFFFFF, 0xC09B)
     for seg in ("ss", "ds", "es", "fs", "gs"):
         segment(f, seg, 0x18, 0, 0xFFFFFFFF, 0xC093)
-    segment(f, "ldtr", 0, 0, 0xFFFF, UNUSABLE | 0x82)
+    segment(f, "ldtr", 0, 0, 0, UNUSABLE)
     segment(f, "tr", 0, 0, 0xFFFF, 0x8B)
     return f
 
@@ -449,6 +449,19 @@ class CommandLine(unittest.TestCase):
             out = subprocess.run([sys.executable, TOOL, log.name], capture_output=True,
                                  text=True)
         self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
+
+    def test_back_end_format(self):
+        """As vmx/ prints it: a summary line first, "%#lx" qualification (so
+        0 has no 0x), fields the checks do not use (CR0 mask and shadow)."""
+        f = protected_mode()
+        f[vc.CR0] = 0x11
+        f[0x6000], f[0x6004] = 0x80000021, 0x11
+        text = render(f).replace("qualification 0x0", "qualification 0")
+        text = ("shoji: error: CPU 0: VM entry failed: exit reason 0x80000021 (33, invalid "
+                "guest state), qualification 0; check the dump with tools/vmcs-check\n" + text)
+        out = run_tool(["--expect", "cr0-fixed0"], text)
+        self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
+        self.assertIn("guest_cr0 (0x6800) = 0x11 clears bits 0x20", out.stdout)
 
     def test_absent_dump(self):
         out = run_tool([], "shoji: info: nothing to see\n")
