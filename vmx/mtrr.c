@@ -102,6 +102,49 @@ static int var_block_type(struct var_view *v, uint64_t a, unsigned k)
 	return var_block_type(v, a + BIT(h), h) == lo ? lo : MTRR_MIXED;
 }
 
+/* True if range j's type, wherever it overlaps range i's, leaves the
+ * result what j alone would make it: UC absorbs everything, a type
+ * absorbs itself, and WT absorbs WB (var_combine). */
+static bool type_absorbs(int tj, int ti)
+{
+	return tj == MTRR_UC || tj == ti || (tj == MTRR_WT && ti == MTRR_WB);
+}
+
+/* True if range j matches wherever range i does (j compares a subset of
+ * i's bits, with i's values) and absorbs i's type: then i changes no
+ * address's type. */
+static bool var_shadows(const struct var_view *v, unsigned j, unsigned i)
+{
+	return !(v->mask[j] & ~v->mask[i]) && (v->match[i] & v->mask[j]) == v->match[j] &&
+	       type_absorbs(v->type[j], v->type[i]);
+}
+
+/* Drops the shadowed ranges.  They are what makes sparse masks look
+ * non-uniform to var_block_type, so dropping them keeps it exact and
+ * quick.  Each dropped range is shadowed by a kept one (by one that is
+ * kept, or dropped later for one that shadows it in turn); ranges equal
+ * to each other keep their last. */
+static void var_view_drop_shadowed(struct var_view *v)
+{
+	unsigned kept = 0;
+
+	for (unsigned i = 0; i < v->n; i++) {
+		bool shadowed = false;
+
+		/* Entries below kept are compacted survivors, above i the
+		 * ranges still to look at. */
+		for (unsigned j = 0; j < v->n && !shadowed; j++)
+			shadowed = (j < kept || j > i) && var_shadows(v, j, i);
+		if (shadowed)
+			continue;
+		v->mask[kept] = v->mask[i];
+		v->match[kept] = v->match[i];
+		v->type[kept] = v->type[i];
+		kept++;
+	}
+	v->n = kept;
+}
+
 static void var_view_init(struct var_view *v, const struct mtrr_state *s, unsigned phys_bits)
 {
 	uint64_t addr = (phys_bits >= 64 ? ~0ULL : BIT(phys_bits) - 1) & ~PAGE_MASK;
@@ -118,6 +161,7 @@ static void var_view_init(struct var_view *v, const struct mtrr_state *s, unsign
 		v->type[v->n] = (uint8_t)type_sane(s->base[i]);
 		v->n++;
 	}
+	var_view_drop_shadowed(v);
 }
 
 /* SDM Vol. 3A 12.11.2.2: the fixed-range MSRs in address order, each

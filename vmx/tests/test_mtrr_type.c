@@ -224,6 +224,29 @@ static void test_sparse_masks(void **state)
 	s.mask[1] = BIT(12) | MTRR_MASK_V;
 	assert_int_equal(mtrr_range_type(&s, 0, BIT(pb), pb), MTRR_UC);
 
+	/* Eight WT ranges, each inside a sparse UC range (it compares a bit
+	 * of the WT range's, with the same value): UC everywhere.  Split bit
+	 * by bit, the eight pairs would multiply into more blocks than the
+	 * budget allows; the shadowed WT ranges are dropped instead. */
+	uint64_t outside = 0; /* the pages no UC range matches */
+
+	ref_state(&s, 16, MTRR_UC);
+	for (unsigned n = 0; n < 8; n++) {
+		unsigned lo = 12 + 3 * n;
+
+		outside |= BIT(lo);
+
+		s.base[2 * n] = MTRR_UC;
+		s.mask[2 * n] = BIT(lo) | MTRR_MASK_V;
+		s.base[2 * n + 1] = MTRR_WT;
+		s.mask[2 * n + 1] = BIT(lo) | BIT(lo + 1) | BIT(lo + 2) | MTRR_MASK_V;
+	}
+	assert_int_equal(mtrr_range_type(&s, 0, BIT(52), 52), MTRR_UC);
+	s.def_type = MTRR_WB | MTRR_DEF_E;
+	assert_int_equal(mtrr_range_type(&s, 0, BIT(52), 52), MTRR_MIXED);
+	assert_int_equal(mtrr_range_type(&s, outside, PAGE_SIZE, 52), MTRR_WB);
+	assert_int_equal(mtrr_range_type(&s, 0, PAGE_SIZE, 52), MTRR_UC);
+
 	/* Bits at and above MAXPHYADDR take no part: a state read from
 	 * hardware never has them, and one filled in by hand must not
 	 * depend on them. */
