@@ -119,7 +119,7 @@ static void svm_request_nmi_window(struct vcpu *v)
 }
 
 /* The core runs with GIF clear; a CPU waiting for SIPI opens it for NMIs. */
-static void svm_host_allow_nmis(bool allow)
+static void svm_host_allow_events(bool allow)
 {
 	if (allow)
 		__asm__ volatile("stgi" ::: "memory");
@@ -140,7 +140,7 @@ const struct vm_ops svm_ops = {
 	.inject_exception = svm_inject_exception,
 	.inject_nmi = svm_inject_nmi,
 	.request_nmi_window = svm_request_nmi_window,
-	.host_allow_nmis = svm_host_allow_nmis,
+	.host_allow_events = svm_host_allow_events,
 	.set_startup_state = svm_set_startup_state,
 	.protect_page = svm_protect_page,
 	.map_identity = svm_map_identity,

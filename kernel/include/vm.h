@@ -172,9 +172,10 @@ struct vm_ops {
 	/* Makes the guest exit at the first moment it can take an NMI (after
 	 * the event queued now, an interrupt shadow, its own NMI handler). */
 	void (*request_nmi_window)(struct vcpu *v);
-	/* Lets NMIs reach the core in root mode, or holds them again (SVM's
-	 * GIF; nothing to do on VT-x).  Used while a vCPU waits for SIPI. */
-	void (*host_allow_nmis)(bool allow);
+	/* Lets NMIs (and, with IF, interrupts) reach the core in root mode, or
+	 * holds them again: SVM's GIF; nothing to do on VT-x.  Used while a
+	 * vCPU waits for SIPI and while INIT drains the local APIC. */
+	void (*host_allow_events)(bool allow);
 	/* Loads the state an INIT and a start-up IPI with this vector leave
 	 * (real mode at vector << 12), with no event pending or blocked. */
 	void (*set_startup_state)(struct vcpu *v, uint8_t sipi_vector);
