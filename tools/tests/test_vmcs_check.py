@@ -576,6 +576,20 @@ class CommandLine(unittest.TestCase):
         self.assertEqual(out.returncode, 2)
         self.assertIn("given twice", out.stderr)
 
+    def test_interleaved_dumps(self):
+        text = render(long_mode())
+        lines = text.splitlines(keepends=True)
+        out = run_tool([], "".join(lines[:10] + lines + lines[10:]))
+        self.assertEqual(out.returncode, 2)
+        self.assertIn("a dump begins before the one of line 1 ended", out.stderr)
+
+    def test_note_on_unrestricted_guest_without_ept(self):
+        f = long_mode()
+        f[vf.PROC2] = vf.PROC2_UNRESTRICTED
+        out = run_tool([], render(f))
+        self.assertEqual(out.returncode, 0)
+        self.assertIn("unrestricted guest without EPT", out.stderr)
+
     def test_note_on_other_exit_reason(self):
         out = run_tool([], render(long_mode(), reason=34))
         self.assertEqual(out.returncode, 0)

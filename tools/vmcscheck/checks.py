@@ -18,7 +18,9 @@ def first_failure(dump):
 
 
 def notes(dump, result):
-    """Hints on stderr when the exit reason and the verdict disagree."""
+    """Hints for stderr: when the exit reason and the verdict disagree, or
+    when the entry must have failed before guest state was checked."""
+    guest = Guest(dump)
     basic = dump.reason & 0xFFFF
     said = []
     if basic != 33:
@@ -27,6 +29,9 @@ def notes(dump, result):
     elif result is None:
         said.append("the processor reported invalid guest state but every check this tool can "
                     "make passes: see the limits in `vmcs-check --help`")
+    if guest.unrestricted and not guest.ept:
+        said.append("unrestricted guest without EPT fails the checks on VM-execution controls "
+                    "(SDM 27.2.1.1), made before these")
     if basic == 33 and dump.qualification == 2 and (
             result is None or result[0] != "pdpte-reserved"):
         said.append("exit qualification 2 means the PDPTEs failed to load")

@@ -40,8 +40,9 @@ RE_DUMP_LINE = re.compile(r"(?:^|\s)(vmcs|msr) 0x")
 
 def parse_last_dump(text):
     """Returns the last complete dump in text.  Raises DumpError if there is
-    none, if the last one has no end line, or if one of its lines is
-    malformed or repeats a field with another value.  Lines inside a dump
+    none, if a dump has no end line before the next begins or the input
+    ends, or if a line of the dump is malformed or repeats a field with
+    another value.  Lines inside a dump
     that are neither field nor msr lines (other log output) are skipped."""
     last, current = None, None
     for number, line in enumerate(text.splitlines(), 1):
@@ -49,6 +50,10 @@ def parse_last_dump(text):
             m = RE_BEGIN.search(line)
             if not m:
                 raise DumpError(f"line {number}: malformed dump header: {line.strip()!r}")
+            if current is not None:
+                raise DumpError(f"line {number}: a dump begins before the one of line "
+                                f"{current[3]} ended: two CPUs' dumps interleaved, or a "
+                                f"truncated dump")
             header = (int(m.group(1)), int(m.group(2)), int(m.group(3), 16))
             current = (header, {}, {}, number)
         elif "vmcs-dump end" in line and RE_END.search(line):
