@@ -60,10 +60,12 @@ import re
 import select
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
 import termios
+import tty
 import time
 
 PASS, FAIL, SKIP = 0, 1, 77
@@ -255,6 +257,20 @@ def qemu_args(sc, variant, art):
     return args
 
 
+def end_process_group(proc):
+    """Kills the emulator (started in a session of its own, with whatever
+    it started) unless it has ended; waits for it."""
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+
+
+def end_on_signal(signum, _frame):
+    """SIGTERM (CTest's timeout, `timeout`) or SIGHUP: unwind, so that the
+    emulator, in a session of its own, is killed and the temp dir removed."""
+    raise SystemExit(f"runner.py: ended by signal {signum}")
+
+
 class SerialLog:
     """Turns the serial output into lines as it arrives: writes each to the
     log (and to stdout if echo), and notes when one matches a stop pattern."""
@@ -301,24 +317,25 @@ def run_emulator(args, timeout, stop_on, log_path):
         serial = SerialLog(log, stop_on)
         proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                 stderr=subprocess.STDOUT, start_new_session=True)
-        deadline = time.monotonic() + timeout
-        timed_out = False
-        while True:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                timed_out = True
-                break
-            ready, _, _ = select.select([proc.stdout], [], [], min(left, 1.0))
-            if not ready:
-                if proc.poll() is not None:
+        try:
+            timed_out = False
+            deadline = time.monotonic() + timeout
+            while True:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    timed_out = True
                     break
-                continue
-            chunk = os.read(proc.stdout.fileno(), 65536)
-            if not chunk or serial.feed(chunk):
-                break
-        serial.finish()
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
+                ready, _, _ = select.select([proc.stdout], [], [], min(left, 1.0))
+                if not ready:
+                    if proc.poll() is not None:
+                        break
+                    continue
+                chunk = os.read(proc.stdout.fileno(), 65536)
+                if not chunk or serial.feed(chunk):
+                    break
+            serial.finish()
+        finally:
+            end_process_group(proc)
         rc = proc.wait()
         stopped = serial.stopped
         log.write(f"# exit {rc}{' (stopped)' if stopped else ''}"
@@ -435,23 +452,24 @@ def run_bochs(sc, iso, tmp, name, stop_on, log_path, emu_log, timeout, echo=Fals
         serial = SerialLog(log, stop_on, echo)
         proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=out,
                                 stderr=subprocess.STDOUT, start_new_session=True, cwd=tmp)
-        deadline = time.monotonic() + timeout
-        timed_out = False
-        while True:
-            chunk = serial_in.read()
-            if chunk and serial.feed(chunk):
-                break
-            if proc.poll() is not None:
-                serial.feed(serial_in.read())  # what it wrote last
-                break
-            if time.monotonic() >= deadline:
-                timed_out = True
-                break
-            if not chunk:
-                time.sleep(0.05)
-        serial.finish()
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
+        try:
+            deadline = time.monotonic() + timeout
+            timed_out = False
+            while True:
+                chunk = serial_in.read()
+                if chunk and serial.feed(chunk):
+                    break
+                if proc.poll() is not None:
+                    serial.feed(serial_in.read())  # what it wrote last
+                    break
+                if time.monotonic() >= deadline:
+                    timed_out = True
+                    break
+                if not chunk:
+                    time.sleep(0.05)
+            serial.finish()
+        finally:
+            end_process_group(proc)
         rc = proc.wait()
         with open(console, errors="replace") as f:
             said = f.read()
@@ -587,37 +605,118 @@ def compare(sc, runs):
     return PASS, f"{len(bare)} lines compared"
 
 
+def free_port():
+    """A TCP port on the loopback that nobody listens on just now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def connect_serial(proc, port, wait=30.0):
+    """Connects to Bochs' COM1 socket once Bochs listens on it (it waits
+    for us before it starts the machine); None if Bochs ended first."""
+    deadline = time.monotonic() + wait
+    while proc.poll() is None and time.monotonic() < deadline:
+        try:
+            conn = socket.create_connection(("127.0.0.1", port), timeout=1)
+            conn.settimeout(None)
+            return conn
+        except OSError:
+            time.sleep(0.1)
+    return None
+
+
+CTRL_A = 1
+
+
+def console_keys(data, escape):
+    """Keys typed at the console, as QEMU's -serial mon:stdio takes them:
+    Ctrl-A x quits, Ctrl-A Ctrl-A sends one Ctrl-A, any other Ctrl-A
+    sequence goes to the guest as typed.  `escape`: the last key was a
+    lone Ctrl-A.  Returns (bytes for the guest, escape, quit)."""
+    out = bytearray()
+    for key in data:
+        if escape:
+            escape = False
+            if key in b"xX":
+                return bytes(out), False, True
+            out += bytes([key]) if key == CTRL_A else bytes([CTRL_A, key])
+        elif key == CTRL_A:
+            escape = True
+        else:
+            out.append(key)
+    return bytes(out), escape, False
+
+
 def bochs_console(sc, variant, art, logs):
-    """Boots the variant in Bochs for a person: with a terminal on stdin,
-    COM1 is that terminal (Bochs' "term" mode: raw, both ways); without
-    one, the serial output is printed as it comes.  Ends when the machine
-    does; returns 0."""
+    """Boots the variant in Bochs for a person, with COM1 on a loopback
+    socket that this relays to and from the terminal (raw, so Ctrl-C
+    reaches the guest; Ctrl-A x ends Bochs, as Ctrl-A X ends QEMU).  With
+    stdin no terminal, what stdin gives goes to the guest as it is.  Ends
+    when Bochs does or Shoji stops (ALWAYS_STOP); returns 0."""
     modules = resolve_modules(sc, art)
     iso = shoji_grub_image(sc, modules, art) if variant == "shoji" else bare_grub_image(modules, art)
     emu_log = os.path.join(logs, f"{sc['id']}.{variant}.bochsout.txt")
-    if not sys.stdin.isatty():
-        log = os.path.join(logs, f"{sc['id']}.{variant}.bochs.log")
-        run_bochs(sc, iso, art.tmp, variant, [], log, emu_log, float("inf"), echo=True)
-        return PASS
-    tty = os.ttyname(sys.stdin.fileno())
-    args = bochs_config(sc, art.tmp, variant, iso, f'mode=term, dev="{tty}"', emu_log)
-    saved = termios.tcgetattr(sys.stdin.fileno())
+    port = free_port()
+    args = bochs_config(sc, art.tmp, variant, iso, f"mode=socket-server, dev=127.0.0.1:{port}",
+                        emu_log)
     console = os.path.join(art.tmp, "console")
-    try:
-        with open(console, "wb") as out:
-            # Bochs' own console output would garble the guest's: it goes
-            # to its log.  stdin is not the terminal, so only COM1 reads it.
-            proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=out,
-                                    stderr=subprocess.STDOUT, cwd=art.tmp)
-            print(f"Bochs is process {proc.pid}; its log: {emu_log}", flush=True)
-            proc.wait()
-    finally:
-        # Bochs leaves the terminal raw when it ends on a panic.
-        termios.tcsetattr(sys.stdin.fileno(), termios.TCSADRAIN, saved)
-        with open(console, errors="replace") as f, open(emu_log, "a") as log:
-            said = f.read()
-            log.write("\n# Bochs' console output:\n" + said)
-    print(f"\nBochs ended: {bochs_exit_message(said) or 'no message'}")
+    fd_in = sys.stdin.fileno()
+    saved = termios.tcgetattr(fd_in) if os.isatty(fd_in) else None
+    ending = None
+    with open(console, "wb") as out, \
+            open(os.path.join(logs, f"{sc['id']}.{variant}.bochs.log"), "w") as log:
+        # Bochs' own output would garble the guest's: it goes to its log.
+        proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=out,
+                                stderr=subprocess.STDOUT, start_new_session=True, cwd=art.tmp)
+        serial = SerialLog(log, ALWAYS_STOP)
+        conn = connect_serial(proc, port)
+        try:
+            if saved:
+                tty.setraw(fd_in)
+                raw = termios.tcgetattr(fd_in)
+                raw[1] |= termios.OPOST | termios.ONLCR  # "\n" still starts a line
+                termios.tcsetattr(fd_in, termios.TCSADRAIN, raw)
+            inputs = [conn, fd_in] if conn else []
+            escape = quit_key = False
+            if not conn:
+                ending = "Bochs did not open its COM1 socket"
+            while conn:
+                ready, _, _ = select.select(inputs, [], [], 0.5)
+                if not ready and proc.poll() is not None:
+                    break
+                if conn in ready:
+                    data = conn.recv(65536)
+                    if not data:
+                        break
+                    os.write(sys.stdout.fileno(), data)
+                    if serial.feed(data):
+                        ending = "Shoji has stopped"
+                        break
+                if fd_in in ready:
+                    data = os.read(fd_in, 1024)
+                    if not data:  # stdin ended: keep showing the guest
+                        inputs.remove(fd_in)
+                        continue
+                    if saved:
+                        data, escape, quit_key = console_keys(data, escape)
+                    conn.sendall(data)
+                    if quit_key:
+                        ending = "Ctrl-A x"
+                        break
+        finally:
+            if saved:
+                termios.tcsetattr(fd_in, termios.TCSADRAIN, saved)
+            end_process_group(proc)
+            if conn:
+                conn.close()
+            serial.finish()
+    with open(console, errors="replace") as f:
+        said = f.read()
+    with open(emu_log, "a") as f:
+        f.write("\n# Bochs' console output:\n" + said)
+    print(f"\r\nBochs ended: {ending or bochs_exit_message(said) or 'no message'}"
+          f" (its log: {emu_log})")
     return PASS
 
 
@@ -641,6 +740,8 @@ def run_variant(sc, emulator, variant, art, logs):
 
 
 def main():
+    signal.signal(signal.SIGTERM, end_on_signal)
+    signal.signal(signal.SIGHUP, end_on_signal)
     ap = argparse.ArgumentParser(description="Boots one scenario and judges its serial log.")
     ap.add_argument("--build", required=True)
     ap.add_argument("--deps", required=True)
