@@ -127,6 +127,17 @@ static void svm_host_allow_events(bool allow)
 		__asm__ volatile("clgi" ::: "memory");
 }
 
+/* With NPT the host's MTRRs type the guest's accesses (APM 15.25.8) and
+ * the guest shares them: its accesses go to the CPU as they would bare.
+ * (Unlike VT-x, no per-page type in the nested tables could stand in.) */
+static enum err svm_mtrr_access(struct vcpu *v, uint32_t msr, bool write, uint64_t *value)
+{
+	(void)v;
+	if (write)
+		return msr_write_safe(msr, *value) ? E_FAULT : E_OK;
+	return msr_read_safe(msr, value) ? E_FAULT : E_OK;
+}
+
 const struct vm_ops svm_ops = {
 	.name = "AMD SVM",
 	.probe = svm_probe,
@@ -142,6 +153,7 @@ const struct vm_ops svm_ops = {
 	.request_nmi_window = svm_request_nmi_window,
 	.host_allow_events = svm_host_allow_events,
 	.set_startup_state = svm_set_startup_state,
+	.mtrr_access = svm_mtrr_access,
 	.protect_page = svm_protect_page,
 	.map_identity = svm_map_identity,
 };

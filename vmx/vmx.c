@@ -286,6 +286,7 @@ const struct vm_ops vmx_ops = {
 	.request_nmi_window = vmx_request_nmi_window,
 	.host_allow_events = vmx_host_allow_events,
 	.set_startup_state = vmx_set_startup_state,
+	.mtrr_access = vmx_mtrr_access,
 	.protect_page = vmx_ept_protect,
 	.map_identity = vmx_map_identity,
 };

@@ -182,6 +182,8 @@ struct vm_ops {
 	/* Makes one guest-physical page writable or read-only (writes then
 	 * exit) in the nested tables, for every vCPU. */
 	enum err (*protect_page)(paddr_t gpa, bool writable);
+	/* A guest RDMSR (write false) or WRMSR of an MTRR; E_FAULT means #GP. */
+	enum err (*mtrr_access)(struct vcpu *v, uint32_t msr, bool write, uint64_t *value);
 	/* Maps [gpa, gpa + size) one-to-one in the nested tables (2 MiB units). */
 	enum err (*map_identity)(struct vcpu *v, paddr_t gpa, uint64_t size);
 };
