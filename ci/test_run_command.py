@@ -29,7 +29,10 @@ seen = b""
 def end_run():
     """Ends the command and what it started (the runner kills Bochs on
     SIGTERM; QEMU is the command itself)."""
-    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+    except ProcessLookupError:  # it had ended
+        pass
 
 
 def wait_for(text, timeout):
