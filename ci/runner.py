@@ -345,7 +345,7 @@ def run_emulator(args, timeout, stop_on, log_path):
 
 # Bochs, the only emulator with Intel VT-x.  Debian's bochs-bin has the
 # built-in debugger, which reads commands before the first instruction:
-# an rc file tells it to continue, and to quit once the simulation ends.
+# an rc file tells it to continue, and to quit once the simulation stops.
 BOCHS = "bochs-bin"
 BOCHS_CPU = "corei7_skylake_x"
 BOCHS_BIOS = "/usr/share/bochs/BIOS-bochs-latest"
@@ -358,6 +358,8 @@ BOCHS_VGABIOS = "/usr/share/bochs/VGABIOS-lgpl-latest"
 # 3499.9 MHz, in agreement with the model's 3.5 GHz, and boots in about 25 s
 # (50 M and 200 M took the same wall time).
 BOCHS_IPS = 100_000_000
+# Resets of the machine a run may go through (each needs a debugger 'c').
+BOCHS_RESETS = 16
 # Keys whose QEMU value means nothing to Bochs: Bochs has its own
 # default, given by bochs-KEY.
 BOCHS_DEFAULTS = {"cpu": BOCHS_CPU}
@@ -419,9 +421,11 @@ def bochs_config(sc, tmp, name, iso, com1, emu_log):
     rc_path = os.path.join(tmp, name + ".bochsrc")
     with open(rc_path, "w") as f:
         f.write("\n".join(lines) + "\n")
+    # The debugger also takes back control at each reset of the machine
+    # (a triple fault with reboot: yes, a guest's reboot): one 'c' a reset.
     dbg = os.path.join(tmp, "continue.rc")
     with open(dbg, "w") as f:
-        f.write("c\nquit\n")
+        f.write("c\n" * BOCHS_RESETS + "quit\n")
     # A lock left by a killed run would make Bochs refuse the image.
     if os.path.exists(iso + ".lock"):
         os.remove(iso + ".lock")
