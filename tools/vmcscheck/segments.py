@@ -84,16 +84,18 @@ def _(g):
                 return f"{seg_desc(g, seg)} is not 0xf3 in a virtual-8086 guest"
 
 
-def protected_check(check_id, regs=DATA_SEGS, cs_always=True):
-    """A check on the access rights of CS..GS outside virtual-8086 mode,
-    applied to CS always (if cs_always) and to the others when usable."""
+def protected_check(check_id, regs=DATA_SEGS):
+    """Registers rule(g, seg, ar) as a check on the access rights of the
+    registers regs outside virtual-8086 mode: on CS always, on the others
+    when they are usable (the SDM's "if the register is CS or if the
+    register is usable")."""
     def wrap(rule):
         @check(check_id, S2)
         def run(g):
             if g.v86:
                 return None
             for seg in regs:
-                if (seg == "cs" and cs_always) or g.usable(seg):
+                if seg == "cs" or g.usable(seg):
                     failure = rule(g, seg, g.ar(seg))
                     if failure:
                         return failure
