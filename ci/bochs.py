@@ -20,6 +20,7 @@ import tty
 from serial_log import SerialLog, end_process_group
 
 BOCHS = "bochs-bin"
+# VT-x with EPT, VPID and unrestricted guest (emulators.md, Q2).
 BOCHS_CPU = "corei7_skylake_x"
 BOCHS_BIOS = "/usr/share/bochs/BIOS-bochs-latest"
 # A link into the vgabios package, dangling if that is not installed.
@@ -224,7 +225,7 @@ def console(sc, iso, tmp, name, stop_on, log_path, emu_log):
                         break
                     os.write(sys.stdout.fileno(), data)
                     if serial.feed(data):
-                        ending = "the guest stopped: " + serial.lines[-1]
+                        ending = "the guest stopped: " + serial.stop_line
                         break
                 if fd_in in ready:
                     data = os.read(fd_in, 1024)

@@ -26,13 +26,14 @@ class SerialLog:
         self.log = log
         self.stop = [re.compile(p) for p in stop_on]
         self.lines, self.buf, self.stopped = [], b"", False
+        self.stop_line = None  # the line that matched a stop pattern
 
     def _line(self, raw):
         line = self.TERMINAL_CONTROL.sub("", raw.decode("utf-8", "replace"))
         self.lines.append(line)
         self.log.write(line + "\n")
-        if any(p.search(line) for p in self.stop):
-            self.stopped = True
+        if not self.stopped and any(p.search(line) for p in self.stop):
+            self.stopped, self.stop_line = True, line
 
     def feed(self, chunk):
         """Takes more output; returns True once a stop pattern was seen."""
