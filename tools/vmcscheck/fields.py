@@ -3,7 +3,8 @@ vmcs-check gives them, and the control and register bits its checks read."""
 
 MASK64 = (1 << 64) - 1
 
-# Field encodings, SDM Vol. 3C appendix B.  Segment registers are indexed in
+# Field encodings, SDM Vol. 3C appendix B.  NAMES follows vmx/entry_fail.c,
+# so that messages use the names the dump shows.  Segment registers are indexed in
 # encoding order: ES, CS, SS, DS, FS, GS, LDTR, TR.
 SEG_INDEX = {"es": 0, "cs": 1, "ss": 2, "ds": 3, "fs": 4, "gs": 5, "ldtr": 6, "tr": 7}
 CR0, CR3, CR4, DR7, RSP, RIP, RFLAGS = 0x6800, 0x6802, 0x6804, 0x681A, 0x681C, 0x681E, 0x6820
@@ -34,10 +35,10 @@ NAMES = {
     DEBUGCTL: "guest_ia32_debugctl", PAT: "guest_ia32_pat", EFER: "guest_ia32_efer",
     PERF_GLOBAL: "guest_ia32_perf_global_ctrl", BNDCFGS: "guest_ia32_bndcfgs",
     RTIT_CTL: "guest_ia32_rtit_ctl", LBR_CTL: "guest_ia32_lbr_ctl", PKRS: "guest_ia32_pkrs",
-    PIN: "pin_based_vm_exec_control", PROC: "cpu_based_vm_exec_control",
-    PROC2: "secondary_vm_exec_control", EXIT_CTLS: "vm_exit_controls",
-    ENTRY_CTLS: "vm_entry_controls", ENTRY_INTR_INFO: "vm_entry_intr_info_field",
-    ENTRY_ERROR_CODE: "vm_entry_exception_error_code", EPTP: "ept_pointer",
+    PIN: "pin_based_controls", PROC: "primary_proc_based_controls",
+    PROC2: "secondary_proc_based_controls", EXIT_CTLS: "exit_controls",
+    ENTRY_CTLS: "entry_controls", ENTRY_INTR_INFO: "entry_interruption_info",
+    ENTRY_ERROR_CODE: "entry_exception_error_code", EPTP: "ept_pointer",
     MSR_VMX_BASIC: "ia32_vmx_basic", MSR_VMX_MISC: "ia32_vmx_misc",
     MSR_CR0_FIXED0: "ia32_vmx_cr0_fixed0", MSR_CR0_FIXED1: "ia32_vmx_cr0_fixed1",
     MSR_CR4_FIXED0: "ia32_vmx_cr4_fixed0", MSR_CR4_FIXED1: "ia32_vmx_cr4_fixed1",
@@ -54,7 +55,7 @@ def seg_field(seg, kind):
 
 
 for _s in SEG_INDEX:
-    for _k, _n in (("sel", "selector"), ("limit", "limit"), ("ar", "ar_bytes"),
+    for _k, _n in (("sel", "selector"), ("limit", "limit"), ("ar", "access_rights"),
                    ("base", "base")):
         NAMES[seg_field(_s, _k)] = f"guest_{_s}_{_n}"
 

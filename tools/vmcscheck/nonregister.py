@@ -38,6 +38,10 @@ def _(g):
 
 
 def injection_allowed(state, kind, vector):
+    """Whether an event of interruption type kind and this vector may be
+    injected into activity state 0..3 (SDM 27.3.1.5: HLT takes external
+    interrupts, NMIs, #DB, #MC and pending MTF; shutdown NMIs and #MC;
+    wait-for-SIPI nothing)."""
     if state == 0:
         return True
     if state == 1:
@@ -54,7 +58,7 @@ def _(g):
     state = g.d[ACTIVITY]
     if g.injecting and state <= 3 and not injection_allowed(state, g.intr_type, g.intr_vector):
         return (f"{fx(ACTIVITY, state)} ({ACTIVITY_NAMES[state]}) blocks the injected event "
-                f"(vm_entry_intr_info_field 0x{g.d[ENTRY_INTR_INFO]:x}: type {g.intr_type}, "
+                f"(entry_interruption_info 0x{g.d[ENTRY_INTR_INFO]:x}: type {g.intr_type}, "
                 f"vector {g.intr_vector})")
 
 
