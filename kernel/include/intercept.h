@@ -23,7 +23,10 @@ enum msr_emul {
 };
 
 /* Whose MSR it is: a rule for another vendor's MSR does not apply (the
- * access then goes to the CPU, which refuses it as a bare one would). */
+ * access then goes to the CPU, which refuses it as a bare one would).
+ * The hidden SVM interface is answered the same on every CPU, so that a
+ * guest sees one Shoji; only rules whose emulation would show something a
+ * bare CPU of the other vendor lacks are vendor-bound. */
 enum msr_vendor { MSR_ANY_VENDOR, MSR_AMD_ONLY, MSR_INTEL_ONLY };
 
 struct msr_rule {
