@@ -22,12 +22,6 @@ enum msr_emul {
 	MSR_EMUL_FEATURE_CONTROL, /* locked, with VMXON disabled; writes #GP */
 };
 
-/* Whose MSR it is: a rule for another vendor's MSR does not apply (the
- * access then goes to the CPU, which refuses it as a bare one would).
- * The hidden SVM interface is answered the same on every CPU, so that a
- * guest sees one Shoji; only rules whose emulation would show something a
- * bare CPU of the other vendor lacks are vendor-bound. */
-enum msr_vendor { MSR_ANY_VENDOR, MSR_AMD_ONLY, MSR_INTEL_ONLY };
 
 struct msr_rule {
 	uint32_t msr;
@@ -35,7 +29,6 @@ struct msr_rule {
 	bool trap_read, trap_write;
 	enum msr_emul emul;
 	const char *reason;
-	enum msr_vendor vendor;
 };
 
 extern const struct msr_rule msr_rules[];
