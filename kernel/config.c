@@ -130,12 +130,31 @@ static bool parse_vmcs_corrupt(const struct config_key *key, const char *value,
 	return true;
 }
 
+/* Test hooks by name (kernel/test_hooks.c): for CI only. */
+static bool parse_test_hook(const struct config_key *key, const char *value,
+			    struct shoji_config *cfg)
+{
+	static const struct { const char *name; uint32_t bit; } hooks[] = {
+		{ "entry-window-nmi", CONFIG_TEST_ENTRY_WINDOW_NMI },
+	};
+
+	(void)key;
+	for (size_t i = 0; i < ARRAY_SIZE(hooks); i++) {
+		if (strcmp(value, hooks[i].name) == 0) {
+			cfg->test_hooks |= hooks[i].bit;
+			return true;
+		}
+	}
+	return false;
+}
+
 static const struct config_key config_keys[] = {
 	{ "vmm.memsize", parse_memsize,
 	  "a size from 16M to 1G that is a multiple of 2M, like 32M", MiB(16), GiB(1), MiB(2) },
 	{ "vmm.serial", parse_serial,
 	  "com1, com2, com3, com4, none, or an I/O port from 0x100 to 0xfff8", 0x100, 0xFFF8, 1 },
 	{ "vmm.loglevel", parse_loglevel, "error, warn, info or debug", 0, 0, 1 },
+	{ "vmm.test_hook", parse_test_hook, "entry-window-nmi (a test hook)", 0, 0, 1 },
 	{ "vmm.test_vmcs_corrupt", parse_vmcs_corrupt,
 	  "ENCODING:AND:OR[:long] in hex (a test hook: see tools/vmcs-corruptions.txt)", 0, 0, 1 },
 };

@@ -92,6 +92,12 @@ static void svm_vcpu_run(struct vcpu *v, struct vm_exit *exit)
 		s->vmcb->control.tlb_control = 1;
 	}
 	g->rax = v->regs.rax;
+	if (__builtin_expect(v->test_nmi_in_entry_window, 0)) {
+		/* Test hook: an NMI after the core's last look.  GIF, clear
+		 * from here to VMRUN, holds it; the NMI intercept takes it. */
+		v->test_nmi_in_entry_window = false;
+		lapic_send(v->apic_id, ICR_NMI | ICR_ASSERT);
+	}
 	svm_vmrun(&v->regs, s->vmcb_pa, s->cpu->host_vmcb_pa);
 	v->regs.rax = s->vmcb->save.rax;
 	s->vmcb->control.tlb_control = 0;

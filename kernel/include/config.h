@@ -30,11 +30,15 @@ struct config_vmcs_corrupt {
 	uint64_t encoding, and_mask, or_mask;
 };
 
+/* vmm.test_hook=NAME: test-only behaviour a CI scenario switches on. */
+#define CONFIG_TEST_ENTRY_WINDOW_NMI BIT(0) /* CPUID 0x4E4D4921: self-NMI in the entry window */
+
 struct shoji_config {
 	uint64_t memsize;       /* vmm.memsize: bytes of the reserved region */
 	uint16_t serial_port;   /* vmm.serial: I/O port of the log UART, 0 = none */
 	enum config_loglevel loglevel; /* vmm.loglevel */
 	struct config_vmcs_corrupt vmcs_corrupt; /* vmm.test_vmcs_corrupt */
+	uint32_t test_hooks;    /* vmm.test_hook (may repeat): CONFIG_TEST_* */
 
 	/* What was set, in order, for the log ("config applied"). */
 	struct config_applied applied[CONFIG_MAX_APPLIED];

@@ -88,8 +88,19 @@ VERDICT_FN(kit_failure, "FAILURE")
 
 void kit_trap_handler(struct trap_frame *f);
 
+static void (*vector_handlers[32])(uint64_t rip);
+
+void kit_set_handler(unsigned vector, void (*fn)(uint64_t rip))
+{
+	vector_handlers[vector] = fn;
+}
+
 void kit_trap_handler(struct trap_frame *f)
 {
+	if (f->vector < 32 && vector_handlers[f->vector]) {
+		vector_handlers[f->vector](f->rip);
+		return;
+	}
 	if (kit_catch_rsp) {
 		kit_last_error_code = f->error;
 		f->rax = f->vector;
