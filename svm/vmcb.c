@@ -11,6 +11,8 @@
 #include "svm.h"
 #include "x86.h"
 
+#define MSR_DEBUGCTL 0x1D9
+
 static_assert(offsetof(struct vmcb, control.exit_code) == 0x070, "VMCB layout");
 static_assert(offsetof(struct vmcb, control.n_cr3) == 0x0B0, "VMCB layout");
 static_assert(offsetof(struct vmcb, control.insn_bytes) == 0x0D1, "VMCB layout");
@@ -21,6 +23,7 @@ static_assert(offsetof(struct vmcb, save.rsp) == 0x5D8, "VMCB layout");
 static_assert(offsetof(struct vmcb, save.rax) == 0x5F8, "VMCB layout");
 static_assert(offsetof(struct vmcb, save.cr2) == 0x640, "VMCB layout");
 static_assert(offsetof(struct vmcb, save.g_pat) == 0x668, "VMCB layout");
+static_assert(offsetof(struct vmcb, save.dbgctl) == 0x670, "VMCB layout");
 static_assert(sizeof(struct vmcb) == 4096, "VMCB is one page");
 
 /* Built once, shared by every vCPU: the intercept tables do not change. */
@@ -130,6 +133,12 @@ uint64_t svm_get_reg(struct vcpu *v, enum vm_reg reg)
 	case VM_REG_DR7: return g->dr7;
 	case VM_REG_PAT: return g->g_pat;
 	case VM_REG_TSC_OFFSET: return ((struct svm_vcpu *)v->backend)->vmcb->control.tsc_offset;
+	case VM_REG_DEBUGCTL: {
+		uint64_t value = 0;
+
+		msr_read_safe(MSR_DEBUGCTL, &value); /* see set_reg */
+		return value;
+	}
 	default:
 		if (reg <= VM_REG_R15)
 			return ((const uint64_t *)&v->regs)[reg];
@@ -153,6 +162,14 @@ void svm_set_reg(struct vcpu *v, enum vm_reg reg, uint64_t value)
 		break;
 	case VM_REG_TSC_OFFSET:
 		((struct svm_vcpu *)v->backend)->vmcb->control.tsc_offset = value;
+		break;
+	case VM_REG_DEBUGCTL:
+		/* The VMCB's DBGCTL (save area 0x670) is switched only with LBR
+		 * virtualization, which Shoji does not turn on: the guest runs
+		 * with the real MSR, as when its WRMSR passed through, and
+		 * Shoji's own code never depends on it (no TF, no BTS on AMD).
+		 * A CPU without the MSR drops the write, as it would #GP. */
+		msr_write_safe(MSR_DEBUGCTL, value);
 		break;
 	default:
 		if (reg <= VM_REG_R15) {

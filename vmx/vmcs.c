@@ -260,6 +260,7 @@ uint64_t vmx_get_reg(struct vcpu *v, enum vm_reg reg)
 	case VM_REG_DR7: return vmread(VMCS_GUEST_DR7);
 	case VM_REG_PAT: return vmread(VMCS_GUEST_PAT);
 	case VM_REG_TSC_OFFSET: return vmread(VMCS_TSC_OFFSET);
+	case VM_REG_DEBUGCTL: return vmread(VMCS_GUEST_DEBUGCTL);
 	default:
 		if (reg <= VM_REG_R15)
 			return ((const uint64_t *)&v->regs)[reg];
@@ -284,6 +285,8 @@ void vmx_set_reg(struct vcpu *v, enum vm_reg reg, uint64_t value)
 		break;
 	}
 	case VM_REG_TSC_OFFSET: vmwrite(VMCS_TSC_OFFSET, value); break;
+	/* Loaded at entry, saved at exit (load/save debug controls). */
+	case VM_REG_DEBUGCTL: vmwrite(VMCS_GUEST_DEBUGCTL, value); break;
 	case VM_REG_CR4: /* the guest reads what it wrote; VMXE stays on */
 		vmwrite(VMCS_CR4_SHADOW, value);
 		vmwrite(VMCS_GUEST_CR4, vmx_guest_cr4(value));
