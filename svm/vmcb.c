@@ -168,7 +168,8 @@ void svm_set_reg(struct vcpu *v, enum vm_reg reg, uint64_t value)
 		 * virtualization, which Shoji does not turn on: the guest runs
 		 * with the real MSR, as when its WRMSR passed through, and
 		 * Shoji's own code never depends on it (no TF, no BTS on AMD).
-		 * A CPU without the MSR drops the write, as it would #GP. */
+		 * The value passed kernel/msr.c's reserved-bit check; a CPU
+		 * that still refuses it keeps its old value. */
 		msr_write_safe(MSR_DEBUGCTL, value);
 		break;
 	default:
