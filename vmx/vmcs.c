@@ -156,9 +156,12 @@ static void controls_write(struct vmx_vcpu *x)
 	if (vmx_caps.proc2_ctls & PROC2_VPID)
 		vmwrite(VMCS_VPID, x->vpid);
 	/* SPEC item 17: with XSAVES enabled the XSS-exiting bitmap must be
-	 * written, and zero: no guest XSAVES/XRSTORS exits. */
-	if (vmx_caps.proc2_ctls & PROC2_XSAVES)
-		vmwrite(VMCS_XSS_EXIT_BITMAP, 0);
+	 * written, and zero: no guest XSAVES/XRSTORS exits (controls.c). */
+	struct vmx_field_value fields[VMX_PROC2_FIELDS_MAX];
+	unsigned n = vmx_proc2_fields(vmx_caps.proc2_ctls, fields);
+
+	for (unsigned i = 0; i < n; i++)
+		vmwrite(fields[i].field, fields[i].value);
 	vmwrite(VMCS_CR0_MASK, cr0_mask());
 	vmwrite(VMCS_CR4_MASK, cr4_mask());
 	vmwrite(VMCS_TSC_OFFSET, 0);
