@@ -136,6 +136,7 @@ static bool parse_test_hook(const struct config_key *key, const char *value,
 {
 	static const struct { const char *name; uint32_t bit; } hooks[] = {
 		{ "entry-window-nmi", CONFIG_TEST_ENTRY_WINDOW_NMI },
+		{ "protect-page", CONFIG_TEST_PROTECT_PAGE },
 	};
 
 	(void)key;
@@ -154,7 +155,7 @@ static const struct config_key config_keys[] = {
 	{ "vmm.serial", parse_serial,
 	  "com1, com2, com3, com4, none, or an I/O port from 0x100 to 0xfff8", 0x100, 0xFFF8, 1 },
 	{ "vmm.loglevel", parse_loglevel, "error, warn, info or debug", 0, 0, 1 },
-	{ "vmm.test_hook", parse_test_hook, "entry-window-nmi (a test hook)", 0, 0, 1 },
+	{ "vmm.test_hook", parse_test_hook, "entry-window-nmi or protect-page (a test hook)", 0, 0, 1 },
 	{ "vmm.test_vmcs_corrupt", parse_vmcs_corrupt,
 	  "ENCODING:AND:OR[:long] in hex (a test hook: see tools/vmcs-corruptions.txt)", 0, 0, 1 },
 };

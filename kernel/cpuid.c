@@ -1,4 +1,5 @@
 /* CPUID exits: the real answer, filtered (kernel/cpuid_filter.c). */
+#include "config.h"
 #include "cpuid_filter.h"
 #include "exit.h"
 #include "test_hooks.h"
@@ -9,8 +10,8 @@ void vmexit_cpuid(struct vcpu *v, struct vm_exit *e)
 	uint32_t leaf = (uint32_t)v->regs.rax, subleaf = (uint32_t)v->regs.rcx;
 	struct cpuid_regs r;
 
-	if (__builtin_expect(leaf == TEST_LEAF_ENTRY_WINDOW_NMI, 0))
-		test_hook_cpuid(v, leaf);
+	if (__builtin_expect((leaf & 0xF0000000) == 0x40000000 && core_config->test_hooks, 0))
+		test_hook_cpuid(v, leaf, subleaf);
 	cpuid(leaf, subleaf, &r);
 	struct cpuid_result out = { r.eax, r.ebx, r.ecx, r.edx };
 

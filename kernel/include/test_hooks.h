@@ -10,6 +10,14 @@
  * as always) asks for a self-NMI inside the next entry window. */
 #define TEST_LEAF_ENTRY_WINDOW_NMI 0x4E4D4921
 
-void test_hook_cpuid(struct vcpu *v, uint32_t leaf);
+/* CPUID with this leaf and ECX = a page frame number write-protects that
+ * guest page in the nested tables; the first write to it exits, and the
+ * hook makes it writable again (a delivery cut short by an exit). */
+#define TEST_LEAF_PROTECT_PAGE 0x4F50524F
+
+void test_hook_cpuid(struct vcpu *v, uint32_t leaf, uint32_t subleaf);
+
+/* True if the write fault at gpa was the protect-page hook's (now undone). */
+bool test_hook_write_fault(struct vcpu *v, paddr_t gpa, bool in_delivery);
 
 #endif
