@@ -32,25 +32,28 @@ static bool has_tsc_deadline(void)
 /* The guest's IA32_TSC_DEADLINE is the host's (the guest owns its local
  * APIC) translated by the offset: the host value is 0 once the timer fired
  * or was disarmed, or if the timer is not in TSC-deadline mode (writes are
- * then ignored, SDM 10.5.4.1), and the guest reads 0 then too. */
+ * then ignored, SDM 10.5.4.1), and the guest reads 0 then too.  A CPU
+ * without the timer gets the access as it is (QEMU's TCG reads 0 and
+ * drops writes; a real one would #GP). */
 static enum err tsc_deadline_read(struct vcpu *v, uint64_t *value)
 {
 	uint64_t host;
 
-	if (!has_tsc_deadline() || msr_read_safe(MSR_TSC_DEADLINE, &host))
+	if (msr_read_safe(MSR_TSC_DEADLINE, &host))
 		return E_FAULT;
-	*value = host ? host + vm_backend->get_reg(v, VM_REG_TSC_OFFSET) : 0;
+	*value = host && has_tsc_deadline() ? host + vm_backend->get_reg(v, VM_REG_TSC_OFFSET)
+					    : host;
 	return E_OK;
 }
 
 static enum err tsc_deadline_write(struct vcpu *v, uint64_t value)
 {
-	uint64_t host = tsc_deadline_to_host(value, vm_backend->get_reg(v, VM_REG_TSC_OFFSET),
-					     rdtsc());
+	uint64_t host = value;
 
-	if (!has_tsc_deadline() || msr_write_safe(MSR_TSC_DEADLINE, host))
-		return E_FAULT;
-	return E_OK;
+	if (has_tsc_deadline())
+		host = tsc_deadline_to_host(value, vm_backend->get_reg(v, VM_REG_TSC_OFFSET),
+					    rdtsc());
+	return msr_write_safe(MSR_TSC_DEADLINE, host) ? E_FAULT : E_OK;
 }
 
 /* Moves this vCPU's TSC offset (and nothing else's: each vCPU's changes
