@@ -15,10 +15,11 @@ KIT_TEST("nmi-entry-window");
 
 static volatile unsigned nmis;
 
-static void on_nmi(uint64_t rip)
+static uint64_t on_nmi(uint64_t rip, uint64_t rflags)
 {
-	(void)rip;
+	(void)rflags;
 	nmis++;
+	return rip;
 }
 
 void test_main(const struct kit_boot *boot)

@@ -18,10 +18,12 @@ static uint8_t stack[2 * 4096] __attribute__((aligned(4096)));
 static volatile unsigned hits;
 static volatile uint64_t hit_rip;
 
-static void on_vector(uint64_t rip)
+static uint64_t on_vector(uint64_t rip, uint64_t rflags)
 {
+	(void)rflags;
 	hits++;
 	hit_rip = rip;
+	return rip;
 }
 
 /* Runs `int $0x1f` (or int3) on `stack`'s top page after asking Shoji to

@@ -14,6 +14,9 @@
  * guest page in the nested tables; the first write to it exits, and the
  * hook makes it writable again (a delivery cut short by an exit). */
 #define TEST_LEAF_PROTECT_PAGE 0x4F50524F
+/* The same, and the write fault also sends this CPU an NMI: it is pending
+ * while the event cut short is delivered again. */
+#define TEST_LEAF_PROTECT_PAGE_NMI 0x4F50524E
 
 void test_hook_cpuid(struct vcpu *v, uint32_t leaf, uint32_t subleaf);
 

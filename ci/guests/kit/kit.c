@@ -88,9 +88,9 @@ VERDICT_FN(kit_failure, "FAILURE")
 
 void kit_trap_handler(struct trap_frame *f);
 
-static void (*vector_handlers[32])(uint64_t rip);
+static kit_handler_fn vector_handlers[32];
 
-void kit_set_handler(unsigned vector, void (*fn)(uint64_t rip))
+void kit_set_handler(unsigned vector, kit_handler_fn fn)
 {
 	vector_handlers[vector] = fn;
 }
@@ -98,7 +98,7 @@ void kit_set_handler(unsigned vector, void (*fn)(uint64_t rip))
 void kit_trap_handler(struct trap_frame *f)
 {
 	if (f->vector < 32 && vector_handlers[f->vector]) {
-		vector_handlers[f->vector](f->rip);
+		f->rip = vector_handlers[f->vector](f->rip, f->rflags);
 		return;
 	}
 	if (kit_catch_rsp) {
