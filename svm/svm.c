@@ -83,6 +83,9 @@ static void svm_vcpu_run(struct vcpu *v, struct vm_exit *exit)
 		g->rip += exit->insn_len;
 		if (!(g->efer & EFER_LMA))
 			g->rip &= 0xFFFFFFFF; /* EIP wraps outside long mode */
+		/* The instruction retired: an STI or MOV SS shadow it was in
+		 * ends with it (APM 15.21.5), as on VT-x (vmx.c). */
+		s->vmcb->control.int_state &= ~1ULL;
 		exit->complete = false;
 	}
 	uint64_t gen = __atomic_load_n(&svm_npt_generation, __ATOMIC_ACQUIRE);
