@@ -41,6 +41,14 @@ void svm_exit_decode(struct vcpu *v, struct vm_exit *exit)
 		uint32_t type = intinfo & EVENT_TYPE_MASK, vector = intinfo & 0xFF;
 
 		exit->in_delivery = true;
+		/* QEMU 7.2 records an external interrupt cut short as an
+		 * exception, and its VMRUN then refuses to inject an exception
+		 * with that vector.  No exception has a vector above 30 (31 is
+		 * reserved): such an event is an interrupt (type 0). */
+		if (type == EVENT_TYPE_EXCEPTION && vector >= 31) {
+			intinfo &= ~(uint64_t)(EVENT_TYPE_MASK | EVENT_ERROR_VALID);
+			type = 0;
+		}
 		if (type != EVENT_TYPE_SOFT_INT &&
 		    !(type == EVENT_TYPE_EXCEPTION && (vector == 3 || vector == 4)))
 			c->event_inject = intinfo;
