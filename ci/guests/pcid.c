@@ -4,9 +4,10 @@
  * #GP, with a clean CR3 it sticks; INVPCID of every type 0-3 runs (no #UD,
  * and no exit: one Shoji did not expect would stop the guest); type 4 and
  * a descriptor with bits 63:12 set are #GP; clearing CR0.PG with PCIDE set
- * is #GP (this runs in 64-bit mode, where clearing PG is #GP anyway: the
- * check is that it is refused and nothing else happens).  The kit runs in
- * long mode, so "PCIDE with EFER.LMA = 0" is not tested here.
+ * is #GP, in 64-bit mode (#GP there anyway) and in compatibility mode,
+ * where without PCIDE it is allowed (checked too); and setting CR4.PCIDE
+ * in 32-bit protected mode (EFER.LMA = 0) is #GP (pcid_legacy.S leaves
+ * IA-32e mode for that).
  * Where CPUID has no PCID (QEMU's TCG): CR4.PCIDE must be refused with
  * #GP (SVM intercepts MOV to CR4: kernel/cr_write.c) and INVPCID, if not
  * offered, is #UD; then the PCID rules skip.
@@ -20,6 +21,10 @@ KIT_TEST("pcid");
 
 #define CR4_PCIDE (1ULL << 17)
 #define CR0_PG (1ULL << 31)
+
+/* pcid_legacy.S: 13 if the step was #GP, -1 if it was allowed. */
+int pcid_compat_clear_pg(void);
+int pcid_legacy_set_pcide(void);
 
 struct invpcid_arg {
 	uint64_t type;
@@ -146,8 +151,24 @@ void test_main(const struct kit_boot *boot)
 		kit_failure("MOV to CR3 with PCID 0: %s", outcome(f));
 	if ((f = try_cr(write_cr0, read_cr0() & ~CR0_PG)) != VEC_GP)
 		kit_failure("clearing CR0.PG with CR4.PCIDE set: %s, expected #GP", outcome(f));
+	/* The same from compatibility mode, where clearing PG is how one
+	 * leaves IA-32e mode: #GP with PCIDE, allowed without (the control). */
+	if ((f = pcid_compat_clear_pg()) != VEC_GP)
+		kit_failure("clearing CR0.PG in compatibility mode with CR4.PCIDE set: %s, "
+			    "expected #GP",
+			    outcome(f));
 	if ((f = try_cr(write_cr4, cr4)) >= 0)
 		kit_failure("clearing CR4.PCIDE: %s", outcome(f));
-	kit_printf("pcid: PCID 1 in CR3 loads; clearing CR0.PG with PCIDE #GP; PCIDE clears\n");
+	if ((f = pcid_compat_clear_pg()) >= 0)
+		kit_error("clearing CR0.PG in compatibility mode without PCIDE: %s", outcome(f));
+	kit_printf("pcid: PCID 1 in CR3 loads; clearing CR0.PG with PCIDE #GP (64-bit and "
+		   "compatibility mode; allowed there without PCIDE); PCIDE clears\n");
+
+	/* Outside IA-32e mode (EFER.LMA = 0) PCIDE cannot be set. */
+	if ((f = pcid_legacy_set_pcide()) != VEC_GP)
+		kit_failure("CR4.PCIDE with EFER.LMA = 0: %s, expected #GP", outcome(f));
+	if (read_cr4() & CR4_PCIDE)
+		kit_failure("CR4.PCIDE left set after the 32-bit excursion");
+	kit_printf("pcid: CR4.PCIDE with EFER.LMA = 0 (32-bit protected mode) #GP\n");
 	kit_success();
 }
