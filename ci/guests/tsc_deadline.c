@@ -4,7 +4,8 @@
  * own TSC, and the interrupt comes within 1 % of that deadline: Shoji
  * wrote the host deadline as guest deadline - offset.  Untranslated, it
  * would come 2^40 ticks late (the test gives up after 50 times the wait).
- * Also: the MSR reads back as written while armed, 0 once disarmed.
+ * Also: the MSR reads back as written while armed, 0 once disarmed; a
+ * TSC_ADJUST write that moves the TSC past an armed deadline fires it.
  * (No bare control: bare Bochs 2.7, after the same TSC write, never fires
  * the timer - it seems to compare with the TSC before the write.)  The interrupt is watched in the APIC's IRR with IF clear (no
  * handler, no legacy PIC in the way).
@@ -22,6 +23,7 @@ KIT_TEST("tsc-deadline");
 #define LVT_TSC_DEADLINE (2u << 17)
 #define VECTOR 0x40
 #define MSR_TSC 0x10
+#define MSR_TSC_ADJUST 0x3B
 #define MSR_APIC_BASE 0x1B
 #define MSR_TSC_DEADLINE 0x6E0
 #define WAIT 4000000
@@ -32,9 +34,9 @@ static volatile uint32_t *apic(unsigned reg)
 	return (volatile uint32_t *)(APIC_BASE + reg);
 }
 
-static bool vector_pending(void)
+static bool vector_pending(unsigned vector)
 {
-	return *apic(APIC_IRR + 0x10 * (VECTOR / 32)) & (1u << (VECTOR % 32));
+	return *apic(APIC_IRR + 0x10 * (vector / 32)) & (1u << (vector % 32));
 }
 
 void test_main(const struct kit_boot *boot)
@@ -61,7 +63,7 @@ void test_main(const struct kit_boot *boot)
 	kit_wrmsr(MSR_TSC_DEADLINE, 0);
 	if ((back = kit_rdmsr(MSR_TSC_DEADLINE)) != 0)
 		kit_failure("IA32_TSC_DEADLINE reads %#lx after disarming", back);
-	if (vector_pending())
+	if (vector_pending(VECTOR))
 		kit_error("vector %#x pending before the timer was armed", VECTOR);
 
 	t0 = kit_rdtsc();
@@ -69,7 +71,7 @@ void test_main(const struct kit_boot *boot)
 	kit_wrmsr(MSR_TSC_DEADLINE, deadline);
 	for (;;) {
 		t = kit_rdtsc();
-		if (vector_pending())
+		if (vector_pending(VECTOR))
 			break;
 		if (t - t0 > 50ULL * WAIT)
 			kit_failure("no timer interrupt %lu ticks after arming for %u (host deadline "
@@ -94,5 +96,20 @@ void test_main(const struct kit_boot *boot)
 	else if (back != 0)
 		kit_failure("IA32_TSC_DEADLINE reads %#lx after it fired (deadline %#lx)", back,
 			    deadline);
+
+	/* The TSC moves past an armed deadline (a TSC_ADJUST write of +2^37
+	 * with 2^36 ticks to go): the timer fires at once, as on a CPU, since
+	 * Shoji re-translates the deadline when the offset moves.  (A second
+	 * vector: the first stays in the IRR, never taken with IF clear.) */
+	*apic(APIC_LVT_TIMER) = (VECTOR + 1) | LVT_TSC_DEADLINE;
+	t0 = kit_rdtsc();
+	kit_wrmsr(MSR_TSC_DEADLINE, t0 + ((uint64_t)1 << 36));
+	kit_wrmsr(MSR_TSC_ADJUST, kit_rdmsr(MSR_TSC_ADJUST) + ((uint64_t)1 << 37));
+	t0 = kit_rdtsc();
+	while (!vector_pending(VECTOR + 1))
+		if ((t = kit_rdtsc()) - t0 > 50ULL * WAIT)
+			kit_failure("TSC moved past an armed deadline, no interrupt %lu ticks later",
+				    t - t0);
+	kit_printf("tsc-deadline: TSC_ADJUST moved the TSC past an armed deadline: it fired\n");
 	kit_success();
 }
