@@ -113,6 +113,15 @@ void svm_exit_decode(struct vcpu *v, struct vm_exit *exit)
 		__asm__ volatile("stgi; clgi" ::: "memory");
 		exit->kind = VM_EXIT_NONE;
 		return;
+	case VMEXIT_IRET:
+		svm_iret_intercepted(v->backend);
+		exit->kind = VM_EXIT_NONE;
+		return;
+	case VMEXIT_DB:
+		if (!svm_debug_intercepted(v, v->backend))
+			svm_inject_exception(v, 1, false, 0); /* the guest's own #DB */
+		exit->kind = VM_EXIT_NONE;
+		return;
 	case VMEXIT_INVLPGA:
 		exit->kind = VM_EXIT_UNDEFINED;
 		exit->raw.what = "INVLPGA";

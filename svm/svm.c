@@ -118,11 +118,14 @@ static enum err svm_protect_page(paddr_t gpa, bool writable)
 	return svm_npt_protect(gpa, writable);
 }
 
-/* SVM has no NMI window.  A self-NMI, held by GIF until VMRUN and
- * recognized right after the queued event's delivery, makes the NMI
- * intercept exit at the first moment the guest can take ours. */
+/* SVM has no NMI window.  Inside the guest's NMI handler, the IRET
+ * intercept is it (nmi.c).  Behind a queued event, a self-NMI, held by GIF
+ * until VMRUN and recognized right after that event's delivery, makes the
+ * NMI intercept exit at the first moment the guest can take ours. */
 static void svm_request_nmi_window(struct vcpu *v)
 {
+	if (((struct svm_vcpu *)v->backend)->nmi_masked)
+		return; /* the IRET intercept and its single step come first (nmi.c) */
 	if (lapic_send(v->apic_id, ICR_NMI | ICR_ASSERT) != E_OK)
 		log_warn("CPU %u: an NMI waits for the next exit (local APIC disabled)", v->id);
 }

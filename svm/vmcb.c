@@ -215,11 +215,12 @@ bool svm_inject_nmi(struct vcpu *v)
 {
 	struct vmcb_control *c = &((struct svm_vcpu *)v->backend)->vmcb->control;
 
-	if (c->event_inject & EVENT_VALID)
+	if ((c->event_inject & EVENT_VALID) || ((struct svm_vcpu *)v->backend)->nmi_masked)
 		return false;
 	/* APM 15.20: an injected NMI blocks further NMIs until the guest's
-	 * IRET, as a real one does. */
+	 * IRET, as a real one does; Shoji follows that IRET (nmi.c). */
 	c->event_inject = 2 | EVENT_TYPE_NMI | EVENT_VALID;
+	svm_nmi_injected(v->backend);
 	return true;
 }
 
@@ -249,6 +250,7 @@ void svm_set_startup_state(struct vcpu *v, uint8_t sipi_vector)
 	g->g_pat = 0x0007040600070406ULL;
 	s->vmcb->control.event_inject = 0;
 	s->vmcb->control.int_state = 0;
+	svm_nmi_state_reset(s);
 	s->vmcb->control.int_control = 0;
 	s->vmcb->control.tlb_control = 1;
 	cpuid(1, 0, &r);
