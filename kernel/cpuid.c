@@ -15,7 +15,9 @@ void vmexit_cpuid(struct vcpu *v, struct vm_exit *e)
 	cpuid(leaf, subleaf, &r);
 	struct cpuid_result out = { r.eax, r.ebx, r.ecx, r.edx };
 
-	cpuid_filter(leaf, subleaf, vm_backend->get_reg(v, VM_REG_CR4), &out);
+	/* Only leaves 1 and 7 mirror CR4 bits: read it only for them. */
+	cpuid_filter(leaf, subleaf, (leaf == 1 || leaf == 7) ? vm_backend->get_reg(v, VM_REG_CR4) : 0,
+		     &out);
 	v->regs.rax = out.eax;
 	v->regs.rbx = out.ebx;
 	v->regs.rcx = out.ecx;
