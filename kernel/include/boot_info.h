@@ -20,6 +20,8 @@ enum mem_type {
 	MEM_BAD = 5,
 };
 
+struct vm_cpu_state;
+
 struct mem_range {
 	uint64_t start, end; /* [start, end) */
 	uint32_t type;
@@ -37,6 +39,10 @@ struct boot_info {
 	unsigned mmap_count;
 	struct boot_module modules[BOOT_MAX_MODULES];
 	unsigned module_count;
+	paddr_t acpi_rsdp;              /* given by the loader (UEFI), or 0: search */
+	/* UEFI: the firmware's CPU as it called Shoji; the guest resumes it
+	 * (there are no modules then).  NULL on the multiboot path. */
+	const struct vm_cpu_state *resume;
 };
 
 /* Copies n bytes of physical memory at pa into dst; false if pa is not
