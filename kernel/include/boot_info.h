@@ -18,6 +18,10 @@ enum mem_type {
 	MEM_ACPI_RECLAIM = 3,
 	MEM_ACPI_NVS = 4,
 	MEM_BAD = 5,
+	/* Not an E820 type: RAM the UEFI firmware keeps for itself (runtime
+	 * services, EfiReservedMemoryType).  Reserved for the OS, but RAM the
+	 * core may read on the guest's behalf (the firmware runs there). */
+	MEM_FIRMWARE = 0x1000,
 };
 
 struct vm_cpu_state;

@@ -17,8 +17,8 @@ struct efi_mem_desc {
  * merged.  With free_only, only EfiConventionalMemory is available (where
  * the loader may allocate); without, memory the loader and boot services
  * hold is available too (the OS gets it back at ExitBootServices).
- * Runtime-services memory is reserved; MMIO entries are left out, as
- * holes.  Returns the count, or 0 if more than `max` would be needed. */
+ * Runtime-services and reserved memory is MEM_FIRMWARE; MMIO entries are
+ * left out, as holes.  Returns the count, or 0 if more than `max` would be needed. */
 unsigned efi_mmap_convert(const void *map, size_t map_size, size_t desc_size, bool free_only,
 			  struct mem_range *out, unsigned max);
 

@@ -25,7 +25,9 @@ static uint32_t mem_type(uint32_t efi_type, bool free_only)
 		return MEM_ACPI_NVS;
 	case EFI_MMIO: case EFI_MMIO_PORT:
 		return 0;
-	default: /* reserved, runtime services, PAL, persistent, OEM types */
+	case EFI_RESERVED: case EFI_RT_CODE: case EFI_RT_DATA: case EFI_PAL_CODE:
+		return MEM_FIRMWARE; /* RAM the firmware keeps and runs in */
+	default: /* persistent, unaccepted and OEM types */
 		return MEM_RESERVED;
 	}
 }
