@@ -102,12 +102,42 @@ static bool parse_loglevel(const struct config_key *key, const char *value, stru
 	return false;
 }
 
+/* "ENCODING:AND:OR[:long]", hex: what the test hook writes into one VMCS
+ * field before an entry (vmx/test_hooks.c, tools/vmcs-corruptions.txt). */
+static bool parse_vmcs_corrupt(const struct config_key *key, const char *value,
+			       struct shoji_config *cfg)
+{
+	struct config_vmcs_corrupt c = { .set = true };
+	char *end;
+
+	(void)key;
+	c.encoding = strtoull(value, &end, 16);
+	if (end == value || *end != ':' || c.encoding > 0xFFFF)
+		return false;
+	value = end + 1;
+	c.and_mask = strtoull(value, &end, 16);
+	if (end == value || *end != ':')
+		return false;
+	value = end + 1;
+	c.or_mask = strtoull(value, &end, 16);
+	if (end == value)
+		return false;
+	if (strcmp(end, ":long") == 0)
+		c.after_long_mode = true;
+	else if (*end)
+		return false;
+	cfg->vmcs_corrupt = c;
+	return true;
+}
+
 static const struct config_key config_keys[] = {
 	{ "vmm.memsize", parse_memsize,
 	  "a size from 16M to 1G that is a multiple of 2M, like 32M", MiB(16), GiB(1), MiB(2) },
 	{ "vmm.serial", parse_serial,
 	  "com1, com2, com3, com4, none, or an I/O port from 0x100 to 0xfff8", 0x100, 0xFFF8, 1 },
 	{ "vmm.loglevel", parse_loglevel, "error, warn, info or debug", 0, 0, 1 },
+	{ "vmm.test_vmcs_corrupt", parse_vmcs_corrupt,
+	  "ENCODING:AND:OR[:long] in hex (a test hook: see tools/vmcs-corruptions.txt)", 0, 0, 1 },
 };
 
 void config_defaults(struct shoji_config *cfg)

@@ -16,12 +16,12 @@
 #include "vcpus.h"
 #include "x86.h"
 
-extern const struct vm_ops svm_ops;
+extern const struct vm_ops svm_ops, vmx_ops;
 
 const struct vm_ops *vm_backend;
 
 static struct boot_info *core_boot_info;
-static struct shoji_config *core_config;
+const struct shoji_config *core_config;
 /* What every CPU needs to set up its vCPU (written by the boot CPU
  * before the others start). */
 static struct vm_boot_state guest_boot;
@@ -30,19 +30,19 @@ static struct guest_memory_plan guest_plan;
 /* STYLE.md 5: bind the back end once; nothing asks the vendor again. */
 static void backend_select(void)
 {
-	static const struct vm_ops *const candidates[] = { &svm_ops };
-	char why[200];
+	bool intel = cpu_features.vendor == INSN_VENDOR_INTEL;
+	const struct vm_ops *const candidates[] = { intel ? &vmx_ops : &svm_ops,
+						    intel ? &svm_ops : &vmx_ops };
+	char why[300], ignored[300];
 
+	/* The vendor's own first; its reason is the one told if neither runs. */
 	for (unsigned i = 0; i < ARRAY_SIZE(candidates); i++) {
-		if (candidates[i]->probe(why, sizeof(why))) {
+		if (candidates[i]->probe(i == 0 ? why : ignored, sizeof(why))) {
 			vm_backend = candidates[i];
 			log_info("virtualization: %s", vm_backend->name);
 			return;
 		}
 	}
-	if (cpu_features.vendor == INSN_VENDOR_INTEL)
-		boot_fatal("this is an %s CPU; Shoji's VT-x back end is not built yet, and %s",
-			   cpu_features.vendor_string, why);
 	boot_fatal("%s", why);
 }
 
@@ -128,7 +128,6 @@ static void core_main_bsp(void)
 		log_info("resuming the firmware as the guest at %#lx", guest_boot.resume->rip);
 	else
 		log_info("starting the guest at %#x", guest_boot.eip);
-	(void)core_config;
 	vcpu_run_loop(bsp);
 }
 

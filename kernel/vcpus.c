@@ -158,7 +158,7 @@ static void park(struct vcpu *v)
 	/* GIF on so Shoji's kicks (NMIs) reach us; IF stays off: the guest's
 	 * interrupts wait in the local APIC, as they would for a CPU in the
 	 * wait-for-SIPI state. */
-	__asm__ volatile("stgi" ::: "memory");
+	vm_backend->host_allow_nmis(true);
 	cpu_unblock_nmi();
 	for (;;) {
 		/* NMIs that arrived: kicks (clearing kick_outstanding lets the
@@ -171,7 +171,7 @@ static void park(struct vcpu *v)
 			break;
 		park_wait(&v->requests);
 	}
-	__asm__ volatile("clgi" ::: "memory");
+	vm_backend->host_allow_nmis(false);
 }
 
 void vcpu_handle_requests(struct vcpu *v, struct vm_exit *last)
@@ -222,9 +222,6 @@ void vcpu_deliver_nmi(struct vcpu *v)
 		v->nmi_pending = false;
 		return;
 	}
-	/* Another event goes first.  A self-NMI, held by GIF until VMRUN and
-	 * recognized right after that event's delivery, makes the NMI
-	 * intercept exit at the first moment the guest can take ours. */
-	if (lapic_send(v->apic_id, ICR_NMI | ICR_ASSERT) != E_OK)
-		log_warn("CPU %u: an NMI waits for the next exit (local APIC disabled)", v->id);
+	/* Another event goes first, or the guest cannot take an NMI now. */
+	vm_backend->request_nmi_window(v);
 }

@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "cpu_features.h"
+#include "lapic.h"
 #include "log.h"
 #include "mm.h"
 #include "percpu.h"
@@ -12,6 +13,8 @@
 #define MSR_VM_CR 0xC0010114
 #define MSR_VM_HSAVE_PA 0xC0010117
 #define VM_CR_SVMDIS BIT(4)
+#define ICR_NMI 0x400
+#define ICR_ASSERT 0x4000
 
 bool svm_has_next_rip;
 
@@ -106,6 +109,24 @@ static enum err svm_protect_page(paddr_t gpa, bool writable)
 	return svm_npt_protect(gpa, writable);
 }
 
+/* SVM has no NMI window.  A self-NMI, held by GIF until VMRUN and
+ * recognized right after the queued event's delivery, makes the NMI
+ * intercept exit at the first moment the guest can take ours. */
+static void svm_request_nmi_window(struct vcpu *v)
+{
+	if (lapic_send(v->apic_id, ICR_NMI | ICR_ASSERT) != E_OK)
+		log_warn("CPU %u: an NMI waits for the next exit (local APIC disabled)", v->id);
+}
+
+/* The core runs with GIF clear; a CPU waiting for SIPI opens it for NMIs. */
+static void svm_host_allow_nmis(bool allow)
+{
+	if (allow)
+		__asm__ volatile("stgi" ::: "memory");
+	else
+		__asm__ volatile("clgi" ::: "memory");
+}
+
 const struct vm_ops svm_ops = {
 	.name = "AMD SVM",
 	.probe = svm_probe,
@@ -118,6 +139,8 @@ const struct vm_ops svm_ops = {
 	.get_paging = svm_get_paging,
 	.inject_exception = svm_inject_exception,
 	.inject_nmi = svm_inject_nmi,
+	.request_nmi_window = svm_request_nmi_window,
+	.host_allow_nmis = svm_host_allow_nmis,
 	.set_startup_state = svm_set_startup_state,
 	.protect_page = svm_protect_page,
 	.map_identity = svm_map_identity,

@@ -35,3 +35,20 @@ msr_write_safe:
 	.pushsection .extable, "a"
 	.quad 3b, 4b
 	.popsection
+
+	/* int xsetbv_safe(uint32_t xcr, uint64_t value): XSETBV for the guest
+	 * (VT-x exits on each); the CPU's own #GP checks decide. */
+	.globl xsetbv_safe
+xsetbv_safe:
+	movl %edi, %ecx
+	movl %esi, %eax
+	movq %rsi, %rdx
+	shrq $32, %rdx
+5:	xsetbv
+	xorl %eax, %eax
+	ret
+6:	movl $-1, %eax
+	ret
+	.pushsection .extable, "a"
+	.quad 5b, 6b
+	.popsection

@@ -109,6 +109,17 @@ trap_entry_nmi:
 	cmpq %rbx, %rax
 	jae 1f
 	movq %rbx, 16(%rsp)
-1:	popq %rbx
+	jmp 2f
+	/* Interrupted in VT-x's entry window (vmx/vmentry.S)?  Abandon the
+	 * entry, so the run loop sees this NMI before the guest runs on. */
+1:	movabsq $vmx_entry_window_start, %rbx
+	cmpq %rbx, %rax
+	jb 2f
+	movabsq $vmx_entry_window_end, %rbx
+	cmpq %rbx, %rax
+	jae 2f
+	movabsq $vmx_entry_abandon, %rbx
+	movq %rbx, 16(%rsp)
+2:	popq %rbx
 	popq %rax
 	iretq

@@ -23,10 +23,18 @@ struct config_applied {
 	char value[CONFIG_MAX_VALUE + 1];
 };
 
+/* Test hook (VT-x): one guest-state field made invalid before an entry,
+ * so that tests can check the failed entry's report. */
+struct config_vmcs_corrupt {
+	bool set, after_long_mode;
+	uint64_t encoding, and_mask, or_mask;
+};
+
 struct shoji_config {
 	uint64_t memsize;       /* vmm.memsize: bytes of the reserved region */
 	uint16_t serial_port;   /* vmm.serial: I/O port of the log UART, 0 = none */
 	enum config_loglevel loglevel; /* vmm.loglevel */
+	struct config_vmcs_corrupt vmcs_corrupt; /* vmm.test_vmcs_corrupt */
 
 	/* What was set, in order, for the log ("config applied"). */
 	struct config_applied applied[CONFIG_MAX_APPLIED];
@@ -38,6 +46,9 @@ struct config_error {
 };
 
 void config_defaults(struct shoji_config *cfg);
+
+/* The configuration the core runs with (set once at start-up). */
+extern const struct shoji_config *core_config;
 
 /* Parses a multiboot command line: "<image path> vmm.key=value ...".  The
  * first word is the loader's name for the image unless it starts with

@@ -56,6 +56,7 @@ enum vm_exit_kind {
 	VM_EXIT_UNDEFINED,      /* an instruction the guest must see as #UD
 				   (the virtualization instructions: Shoji is hidden) */
 	VM_EXIT_INVD,
+	VM_EXIT_XSETBV,         /* VT-x exits on every XSETBV */
 	VM_EXIT_TRIPLE_FAULT,   /* shutdown */
 	VM_EXIT_ENTRY_FAILED,   /* the hardware refused the guest state */
 	VM_EXIT_UNKNOWN,        /* an exit the back end did not expect */
@@ -188,6 +189,12 @@ struct vm_ops {
 	/* Queues an NMI for the next entry; false if another event is queued
 	 * (the core then waits for the next chance). */
 	bool (*inject_nmi)(struct vcpu *v);
+	/* Makes the guest exit at the first moment it can take an NMI (after
+	 * the event queued now, an interrupt shadow, its own NMI handler). */
+	void (*request_nmi_window)(struct vcpu *v);
+	/* Lets NMIs reach the core in root mode, or holds them again (SVM's
+	 * GIF; nothing to do on VT-x).  Used while a vCPU waits for SIPI. */
+	void (*host_allow_nmis)(bool allow);
 	/* Loads the state an INIT and a start-up IPI with this vector leave
 	 * (real mode at vector << 12), with no event pending or blocked. */
 	void (*set_startup_state)(struct vcpu *v, uint8_t sipi_vector);
@@ -198,7 +205,7 @@ struct vm_ops {
 	enum err (*map_identity)(struct vcpu *v, paddr_t gpa, uint64_t size);
 };
 
-/* Chosen once at boot (kernel/backend.c); never re-decided. */
+/* Chosen once at boot (kernel/main.c); never re-decided. */
 extern const struct vm_ops *vm_backend;
 
 #endif

@@ -23,6 +23,7 @@
 #define CR4_OSFXSR BIT(9)
 #define CR4_LA57 BIT(12)
 #define CR4_PCIDE BIT(17)
+#define CR4_OSXSAVE BIT(18)
 
 #define RFLAGS_IF BIT(9)
 
@@ -67,6 +68,7 @@ static inline void wrmsr(uint32_t msr, uint64_t v)
  * and returned as E_FAULT instead of panicking the core. */
 int msr_read_safe(uint32_t msr, uint64_t *value);
 int msr_write_safe(uint32_t msr, uint64_t value);
+int xsetbv_safe(uint32_t xcr, uint64_t value);
 
 #define DEFINE_CR_ACCESS(n)                                                  \
 	static inline uint64_t read_cr##n(void)                              \

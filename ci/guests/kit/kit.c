@@ -46,6 +46,11 @@ void kit_printf(const char *fmt, ...)
 
 _Noreturn void kit_exit(void)
 {
+	/* Bochs sends at the line's baud rate and a power-off drops what the
+	 * UART still holds: wait until its transmitter is empty (LSR bit 6),
+	 * or the verdict line loses its end. */
+	while (!(kit_inb(COM1 + 5) & 0x40))
+		;
 	/* QEMU's isa-debug-exit (the runner adds it), then Bochs' shutdown
 	 * port, then stop. */
 	kit_outb(0xF4, 0);

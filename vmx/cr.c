@@ -1,0 +1,113 @@
+/* MOV to CR0 or CR4 exits when it would change a bit of the guest/host
+ * masks (vmcs.c): CR0.NE and CR4.VMXE, which VMX operation fixes to 1, and
+ * CR4.SMXE, which Shoji hides.  The guest reads back what it wrote (the
+ * read shadow); the CPU runs with the fixed bits.  Because the MOV did not
+ * execute, what it would have done besides is done here: the #GP checks,
+ * and entering or leaving IA-32e mode or PAE paging. */
+#include "exit.h"
+#include "guest.h"
+#include "log.h"
+#include "vmx.h"
+#include "x86.h"
+
+#define VEC_GP 13
+#define CR0_NW BIT(29)
+#define CR0_CD BIT(30)
+
+/* Qualification GPR numbers (SDM table 28-3) to struct gpregs slots. */
+static uint64_t *gpr_slot(struct vcpu *v, unsigned n)
+{
+	static const uint8_t slot[16] = { VM_REG_RAX, VM_REG_RCX, VM_REG_RDX, VM_REG_RBX,
+					  0xFF,       VM_REG_RBP, VM_REG_RSI, VM_REG_RDI,
+					  VM_REG_R8,  VM_REG_R9,  VM_REG_R10, VM_REG_R11,
+					  VM_REG_R12, VM_REG_R13, VM_REG_R14, VM_REG_R15 };
+
+	return slot[n] == 0xFF ? NULL : &((uint64_t *)&v->regs)[slot[n]];
+}
+
+/* PAE paging without IA-32e mode: with EPT the CPU takes the PDPTEs from
+ * the VMCS at entry, so loading them is ours when the MOV exited
+ * (SDM 4.4.1: reserved bits give #GP). */
+static bool load_pdptes(uint64_t cr3)
+{
+	uint64_t pdpte[4];
+
+	if (!gmem_read(NULL, cr3 & 0xFFFFFFE0, pdpte, sizeof(pdpte)))
+		return false;
+	for (unsigned i = 0; i < 4; i++) {
+		if ((pdpte[i] & 1) && (pdpte[i] & 0xFFF00000000001E6ULL))
+			return false;
+		vmwrite(VMCS_GUEST_PDPTE0 + 2 * i, pdpte[i]);
+	}
+	return true;
+}
+
+static bool cr0_write(struct vcpu *v, uint64_t value)
+{
+	uint64_t old = vmx_get_reg(v, VM_REG_CR0), efer = vmread(VMCS_GUEST_EFER);
+	uint64_t cr4 = vmread(VMCS_GUEST_CR4);
+
+	if ((value >> 32) || ((value & CR0_PG) && !(value & CR0_PE)) ||
+	    ((value & CR0_NW) && !(value & CR0_CD)))
+		return false;
+	if ((value & CR0_PG) && !(old & CR0_PG)) {
+		if (efer & EFER_LME) {
+			struct vm_segment cs;
+
+			vmx_get_seg(v, VM_SEG_CS, &cs);
+			if (!(cr4 & CR4_PAE) || (cs.attr & SEG_ATTR_L))
+				return false;
+			vmx_set_reg(v, VM_REG_EFER, efer | EFER_LMA);
+		} else if ((cr4 & CR4_PAE) && !load_pdptes(vmread(VMCS_GUEST_CR3))) {
+			return false;
+		}
+	} else if (!(value & CR0_PG) && (old & CR0_PG) && (efer & EFER_LMA)) {
+		vmx_set_reg(v, VM_REG_EFER, efer & ~(uint64_t)EFER_LMA);
+	}
+	vmwrite(VMCS_CR0_SHADOW, value);
+	vmwrite(VMCS_GUEST_CR0, vmx_guest_cr0(value));
+	if ((value ^ old) & (CR0_PG | CR0_PE))
+		vmx_invvpid_all(); /* as the MOV itself would flush */
+	return true;
+}
+
+static bool cr4_write(struct vcpu *v, uint64_t value)
+{
+	/* VMXE and SMXE are hidden: a CPU without VMX or SMX refuses them,
+	 * as it does reserved bits (the others of the mask). */
+	if (value & (CR4_VMXE | CR4_SMXE | ~vmx_caps.cr4_fixed1))
+		return false;
+	(void)v;
+	vmwrite(VMCS_CR4_SHADOW, value);
+	vmwrite(VMCS_GUEST_CR4, vmx_guest_cr4(value));
+	return true;
+}
+
+void vmx_cr_access(struct vcpu *v, struct vm_exit *exit)
+{
+	uint64_t qual = vmread(VMCS_EXIT_QUALIFICATION);
+	unsigned cr = qual & 15, type = (qual >> 4) & 3;
+	uint64_t *reg = gpr_slot(v, (qual >> 8) & 15);
+	uint64_t value = reg ? *reg : vmread(VMCS_GUEST_RSP);
+	bool ok;
+
+	exit->kind = VM_EXIT_NONE;
+	if (type != 0 || (cr != 0 && cr != 4)) {
+		exit->kind = VM_EXIT_UNKNOWN;
+		exit->raw.what = "control-register access Shoji did not ask for";
+		exit->raw.code = EXIT_CR_ACCESS;
+		exit->raw.info1 = qual;
+		exit->raw.info2 = 0;
+		return;
+	}
+	if (!(vmread(VMCS_GUEST_EFER) & EFER_LMA))
+		value = (uint32_t)value;
+	ok = cr == 0 ? cr0_write(v, value) : cr4_write(v, value);
+	if (!ok) {
+		log_debug("CPU %u: MOV to CR%u of %#lx refused: #GP", v->id, cr, value);
+		vmx_inject_exception(v, VEC_GP, true, 0);
+		return;
+	}
+	exit->insn_len = (uint8_t)vmread(VMCS_EXIT_INSN_LEN);
+	exit->complete = true;
+}
