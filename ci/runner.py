@@ -41,6 +41,7 @@ take a list may repeat):
   bochs-KEY   any other one-value key, under Bochs only: bochs-boot: bare
               runs just the bare half of a "both" scenario there (and so
               compares nothing); bochs-compare names a VT-x allow-list
+  firmware    ovmf: boot through UEFI from an ESP (keys in ci/uefi.py)
   shoji-args  Shoji's own command line (vmm.* keys)
   module      "<path> <args>" in boot order (repeat); the first is the guest
               kernel.  Paths may name artifacts: @guest:ID (ELF32 micro-
@@ -67,7 +68,7 @@ import termios
 import time
 
 PASS, FAIL, SKIP = 0, 1, 77
-LIST_KEYS = {"module", "require", "reject", "stop-on"}
+LIST_KEYS = {"module", "require", "reject", "stop-on", "shoji-conf"}
 EMULATORS = ("qemu", "bochs")
 GUEST_VERDICT = re.compile(r"^shoji-test (\S+): (SUCCESS|SKIP|ERROR|FAILURE)(?:: (.*))?$")
 # Lines that mean the core itself failed, whatever the scenario says.
@@ -227,6 +228,9 @@ def qemu_args(sc, variant, art):
     if sc.get("icount") == "yes":
         args += ["-icount", "shift=0,align=off,sleep=off"]
     modules = resolve_modules(sc, art)
+    if sc.get("firmware"):  # UEFI: ci/uefi.py builds the ESP
+        import uefi
+        return args + uefi.qemu_args(sc, variant, art, modules, Skip)
     if variant == "shoji" and sc.get("loader") == "grub":
         return args + ["-cdrom", shoji_grub_image(sc, modules, art), "-boot", "d"]
     if variant == "shoji":

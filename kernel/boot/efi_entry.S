@@ -186,6 +186,8 @@ efi_return_to_firmware:
 	movq %rax, %cr4
 	movq CAP_CR3(%rbx), %rax
 	movq %rax, %cr3
+	/* Our stack is not in the firmware's tables: back on its own. */
+	movq CAP_RSP(%rbx), %rsp
 	lgdt CAP_GDTR(%rbx)
 	lidt CAP_IDTR(%rbx)
 	movzwq CAP_CS(%rbx), %rax

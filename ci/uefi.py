@@ -1,0 +1,110 @@
+"""UEFI boots for ci/runner.py: OVMF (Debian's ovmf) with an EFI system
+partition image made with mtools, as a laptop would boot Shoji.
+
+Scenario keys (runner.py passes the scenario here when `firmware` is set):
+
+  firmware        ovmf: OVMF_CODE_4M.fd with fresh variables
+  shoji-conf      a line of \\EFI\\shoji\\shoji.conf (repeat); none: no file
+  shoji-conf-pad  pad shoji.conf with comment lines to this many bytes
+  esp-image       normal (default), missing or truncated: what
+                  \\EFI\\shoji\\shoji.bin is
+
+The ESP holds \\EFI\\shoji\\{loadshoji.efi,shoji.bin,shoji.conf}, the guest
+kernel (module 0, a bzImage with its EFI stub) as \\vmlinuz.efi, its
+initrd (module 1) as \\initrd.gz, and startup.nsh.  With fresh variables
+OVMF finds no \\EFI\\BOOT\\BOOTX64.EFI and starts its UEFI shell, which runs
+startup.nsh: the loader (skipped for a bare run), then Linux.  This is the
+deployment sequence in miniature: the loader returns, and the firmware
+carries on to the OS, under Shoji if it started and without it if not.
+"""
+import os
+import shutil
+import subprocess
+import sys
+
+OVMF_CODE = "/usr/share/OVMF/OVMF_CODE_4M.fd"
+OVMF_VARS = "/usr/share/OVMF/OVMF_VARS_4M.fd"
+ESP_MIB = 64
+
+
+def _mtools(*cmd):
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    if r.returncode != 0:
+        sys.exit(f"{' '.join(cmd)} failed: {r.stderr[-300:]}")
+
+
+def make_esp(path, files, skip):
+    """A FAT ESP image at path holding files: a list of (ESP path, host
+    path or bytes)."""
+    with open(path, "wb") as f:
+        f.truncate(ESP_MIB << 20)
+    _mtools("mformat", "-i", path, "-F", "::")
+    made = set()
+    for esp_path, _ in files:
+        parts = esp_path.strip("/").split("/")[:-1]
+        for i in range(1, len(parts) + 1):
+            d = "/".join(parts[:i])
+            if d not in made:
+                _mtools("mmd", "-i", path, "::/" + d)
+                made.add(d)
+    for esp_path, src in files:
+        if isinstance(src, bytes):
+            tmp = os.path.join(os.path.dirname(path), "esp-file")
+            with open(tmp, "wb") as f:
+                f.write(src)
+            src = tmp
+        _mtools("mcopy", "-i", path, src, "::/" + esp_path.strip("/"))
+
+
+def shoji_conf(sc):
+    lines = sc.get("shoji-conf", [])
+    if lines == ["none"]:
+        return None
+    text = "".join(l + "\n" for l in lines)
+    pad = int(sc.get("shoji-conf-pad", "0"))
+    while len(text) < pad:
+        text += "# " + "x" * min(70, max(0, pad - len(text) - 3)) + "\n"
+    return text.encode()
+
+
+def qemu_args(sc, variant, art, modules, skip):
+    """QEMU arguments that boot the scenario through OVMF."""
+    for need in (OVMF_CODE, OVMF_VARS):
+        if not os.path.exists(need):
+            raise skip(f"{need} is missing (Debian's ovmf; run tools/shoji setup)")
+    if not shutil.which("mformat"):
+        raise skip("mtools is not installed (run tools/shoji setup)")
+    loader = os.path.join(art.build, "loadshoji.efi")
+    if not os.path.exists(loader):
+        raise skip("loadshoji.efi was not built (gnu-efi missing; run tools/shoji setup)")
+    if len(modules) < 1:
+        sys.exit("a UEFI scenario needs the guest kernel as module 0")
+    kernel, kargs = modules[0]
+    files = [("EFI/shoji/loadshoji.efi", loader), ("vmlinuz.efi", kernel)]
+    image = open(art.resolve("@shoji"), "rb").read()
+    kind = sc.get("esp-image", "normal")
+    if kind == "truncated":
+        files.append(("EFI/shoji/shoji.bin", image[: len(image) // 2]))
+    elif kind == "normal":
+        files.append(("EFI/shoji/shoji.bin", image))
+    elif kind != "missing":
+        sys.exit(f"esp-image: {kind}: expected normal, missing or truncated")
+    conf = shoji_conf(sc)
+    if conf is not None:
+        files.append(("EFI/shoji/shoji.conf", conf))
+    linux = f"\\vmlinuz.efi {kargs}"
+    if len(modules) > 1:
+        files.append(("initrd.gz", modules[1][0]))
+        linux += " initrd=\\initrd.gz"
+    script = ["fs0:"]
+    if variant == "shoji":
+        script.append("\\EFI\\shoji\\loadshoji.efi")
+    script.append(linux)
+    files.append(("startup.nsh", ("\r\n".join(script) + "\r\n").encode()))
+    esp = os.path.join(art.tmp, "esp.img")
+    make_esp(esp, files, skip)
+    vars_copy = os.path.join(art.tmp, "ovmf-vars.fd")
+    shutil.copy(OVMF_VARS, vars_copy)
+    return ["-drive", f"if=pflash,format=raw,unit=0,readonly=on,file={OVMF_CODE}",
+            "-drive", f"if=pflash,format=raw,unit=1,file={vars_copy}",
+            "-drive", f"file={esp},format=raw,if=ide"]
