@@ -42,6 +42,7 @@ take a list may repeat):
               runs just the bare half of a "both" scenario there (and so
               compares nothing); bochs-compare names a VT-x allow-list
   firmware    ovmf: boot through UEFI from an ESP (keys in ci/uefi.py)
+  exit        the emulator must end by itself with this status (a poweroff)
   shoji-args  Shoji's own command line (vmm.* keys)
   module      "<path> <args>" in boot order (repeat); the first is the guest
               kernel.  Paths may name artifacts: @guest:ID (ELF32 micro-
@@ -492,6 +493,8 @@ def judge(sc, variant, lines, rc, timed_out, art, ended=None):
     for line in lines:
         if CORE_FAILURE.search(line):
             return FAIL, f"[{variant}] the core failed: {line}"
+    if "exit" in sc and (timed_out or rc is None or rc != int(sc["exit"])):
+        return FAIL, f"[{variant}] the emulator did not end by itself with status {sc['exit']} ({why})"
     for pat in sc["reject"]:
         m = re.search(pat, text, re.M)
         if m:

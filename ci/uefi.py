@@ -8,6 +8,8 @@ Scenario keys (runner.py passes the scenario here when `firmware` is set):
   shoji-conf-pad  pad shoji.conf with comment lines to this many bytes
   esp-image       normal (default), missing or truncated: what
                   \\EFI\\shoji\\shoji.bin is
+  second-boot     kernel arguments for the boot after a reboot (startup.nsh
+                  leaves a file \\booted on the ESP to tell the boots apart)
 
 The ESP holds \\EFI\\shoji\\{loadshoji.efi,shoji.bin,shoji.conf}, the guest
 kernel (module 0, a bzImage with its EFI stub) as \\vmlinuz.efi, its
@@ -92,14 +94,17 @@ def qemu_args(sc, variant, art, modules, skip):
     conf = shoji_conf(sc)
     if conf is not None:
         files.append(("EFI/shoji/shoji.conf", conf))
-    linux = f"\\vmlinuz.efi {kargs}"
+    initrd = ""
     if len(modules) > 1:
         files.append(("initrd.gz", modules[1][0]))
-        linux += " initrd=\\initrd.gz"
+        initrd = " initrd=\\initrd.gz"
+    loader_line = ["\\EFI\\shoji\\loadshoji.efi"] if variant == "shoji" else []
     script = ["fs0:"]
-    if variant == "shoji":
-        script.append("\\EFI\\shoji\\loadshoji.efi")
-    script.append(linux)
+    if sc.get("second-boot"):
+        script += ["if exist \\booted then"] + loader_line
+        script += [f"\\vmlinuz.efi {sc['second-boot']}{initrd}", "endif",
+                   "echo booted > \\booted"]
+    script += loader_line + [f"\\vmlinuz.efi {kargs}{initrd}"]
     files.append(("startup.nsh", ("\r\n".join(script) + "\r\n").encode()))
     esp = os.path.join(art.tmp, "esp.img")
     make_esp(esp, files, skip)
