@@ -43,6 +43,8 @@ take a list may repeat):
               compares nothing); bochs-compare names a VT-x allow-list
   firmware    ovmf: boot through UEFI from an ESP (keys in ci/uefi.py)
   exit        the emulator must end by itself with this status (a poweroff)
+  check       region-hidden: Shoji's region is in no System RAM, EFI runtime
+              or NVS range and reads as zeros (ci/uefi.py)
   shoji-args  Shoji's own command line (vmm.* keys)
   module      "<path> <args>" in boot order (repeat); the first is the guest
               kernel.  Paths may name artifacts: @guest:ID (ELF32 micro-
@@ -493,6 +495,11 @@ def judge(sc, variant, lines, rc, timed_out, art, ended=None):
     for line in lines:
         if CORE_FAILURE.search(line):
             return FAIL, f"[{variant}] the core failed: {line}"
+    if sc.get("check"):  # a check of the whole log, from ci/uefi.py
+        import uefi
+        problem = uefi.check(sc["check"], lines)
+        if problem:
+            return FAIL, f"[{variant}] {problem}"
     if "exit" in sc and (timed_out or rc is None or rc != int(sc["exit"])):
         return FAIL, f"[{variant}] the emulator did not end by itself with status {sc['exit']} ({why})"
     for pat in sc["reject"]:

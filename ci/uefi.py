@@ -20,6 +20,7 @@ deployment sequence in miniature: the loader returns, and the firmware
 carries on to the OS, under Shoji if it started and without it if not.
 """
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -113,3 +114,47 @@ def qemu_args(sc, variant, art, modules, skip):
     return ["-drive", f"if=pflash,format=raw,unit=0,readonly=on,file={OVMF_CODE}",
             "-drive", f"if=pflash,format=raw,unit=1,file={vars_copy}",
             "-drive", f"file={esp},format=raw,if=ide"]
+
+
+REGION = re.compile(r"^shoji: reserved region (0x[0-9a-f]+)-(0x[0-9a-f]+)")
+IOMEM = re.compile(r"^SHOJI-IOMEM: ([0-9a-f]+)-([0-9a-f]+) : (.*)$")
+EFIMAP = re.compile(r"^SHOJI-EFIMAP: efi: mem\d+: \[([^|]*)\|.*range=\[(0x[0-9a-f]+)-(0x[0-9a-f]+)\]")
+PEEK = re.compile(r"^SHOJI-PEEK: (0x[0-9a-f]+) (0x[0-9A-Fa-f]+)")
+
+
+def check(name, lines):
+    """Returns None if the named check holds on the log, else why not."""
+    if name != "region-hidden":
+        sys.exit(f"check: {name}: unknown (expected region-hidden)")
+    region = [REGION.match(l) for l in lines]
+    region = [m for m in region if m]
+    if not region:
+        return "Shoji named no reserved region"
+    rs, re_ = int(region[-1].group(1), 16), int(region[-1].group(2), 16) + 1
+
+    def overlaps(s, e):
+        return s < re_ and rs < e
+
+    ram = efi = 0
+    for l in lines:
+        m = IOMEM.match(l)
+        if m and m.group(3) == "System RAM":
+            ram += 1
+            if overlaps(int(m.group(1), 16), int(m.group(2), 16) + 1):
+                return f"Shoji's region {rs:#x}-{re_ - 1:#x} lies in System RAM: {l}"
+        m = EFIMAP.match(l)
+        if m:
+            efi += 1
+            kind = m.group(1).strip()
+            s, e = int(m.group(2), 16), int(m.group(3), 16) + 1
+            if overlaps(s, e) and kind != "Reserved":
+                return f"Shoji's region {rs:#x}-{re_ - 1:#x} lies in an EFI '{kind}' descriptor: {l}"
+    if not ram or not efi:
+        return "the guest printed no System RAM or no EFI memory map lines (efi=debug missing?)"
+    peeks = [PEEK.match(l) for l in lines]
+    at_image = [m for m in peeks if m and int(m.group(1), 16) == rs + 0x20]
+    if not at_image:
+        return f"the guest did not read Shoji's image at {rs + 0x20:#x}"
+    if int(at_image[0].group(2), 16) != 0:
+        return f"the guest read {at_image[0].group(2)} from Shoji's image at {rs + 0x20:#x}"
+    return None
