@@ -4,6 +4,7 @@ types a command, checks its answer, types poweroff, and expects QEMU to
 end with status 0.
 
 Expect: the README's run command boots Linux under Shoji to a working shell.
+Arguments are passed on to `tools/shoji run` (--uefi: the UEFI path).
 """
 import os
 import select
@@ -13,7 +14,7 @@ import time
 
 top = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 env = dict(os.environ, SHOJI_NO_BUILD="1")
-proc = subprocess.Popen([os.path.join(top, "tools", "shoji"), "run"], stdin=subprocess.PIPE,
+proc = subprocess.Popen([os.path.join(top, "tools", "shoji"), "run"] + sys.argv[1:], stdin=subprocess.PIPE,
                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env,
                         start_new_session=True)
 seen = b""
@@ -36,6 +37,8 @@ def wait_for(text, timeout):
             seen += chunk
 
 
+if "--uefi" in sys.argv:
+    wait_for("shoji loader: Shoji is running; the firmware continues as its guest", 180)
 wait_for("SHOJI-GUEST-INIT: init reached", 180)
 wait_for("/ # ", 60)
 proc.stdin.write(b"echo shoji-run-$((6*7))\n")

@@ -158,3 +158,43 @@ def check(name, lines):
     if int(at_image[0].group(2), 16) != 0:
         return f"the guest read {at_image[0].group(2)} from Shoji's image at {rs + 0x20:#x}"
     return None
+
+
+class _Artifacts:
+    """What qemu_args needs of runner.py's Artifacts, for the command line."""
+
+    def __init__(self, build, tmp):
+        self.build, self.tmp = build, tmp
+
+    def resolve(self, token):
+        assert token == "@shoji"
+        return os.path.join(self.build, "shoji.bin")
+
+
+def main():
+    """For `tools/shoji run --uefi`: makes the ESP in --dir and prints the
+    QEMU arguments for firmware and disk, one per line."""
+    import argparse
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--build", required=True)
+    ap.add_argument("--kernel", required=True)
+    ap.add_argument("--initrd", required=True)
+    ap.add_argument("--append", default="")
+    ap.add_argument("--dir", required=True)
+    ap.add_argument("--conf", action="append", default=[])
+    o = ap.parse_args()
+
+    class NotReady(Exception):
+        pass
+
+    sc = {"shoji-conf": o.conf or ["vmm.loglevel=info"]}
+    try:
+        args = qemu_args(sc, "shoji", _Artifacts(o.build, o.dir),
+                         [(o.kernel, o.append), (o.initrd, "")], NotReady)
+    except NotReady as e:
+        sys.exit(str(e))
+    print("\n".join(args))
+
+
+if __name__ == "__main__":
+    main()
