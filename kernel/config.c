@@ -130,12 +130,24 @@ static bool parse_vmcs_corrupt(const struct config_key *key, const char *value,
 	return true;
 }
 
+static bool parse_smi_intercept(const struct config_key *key, const char *value,
+				struct shoji_config *cfg)
+{
+	(void)key;
+	if (strcmp(value, "on") != 0 && strcmp(value, "off") != 0)
+		return false;
+	cfg->test_no_smi_intercept = strcmp(value, "off") == 0;
+	return true;
+}
+
 static const struct config_key config_keys[] = {
 	{ "vmm.memsize", parse_memsize,
 	  "a size from 16M to 1G that is a multiple of 2M, like 32M", MiB(16), GiB(1), MiB(2) },
 	{ "vmm.serial", parse_serial,
 	  "com1, com2, com3, com4, none, or an I/O port from 0x100 to 0xfff8", 0x100, 0xFFF8, 1 },
 	{ "vmm.loglevel", parse_loglevel, "error, warn, info or debug", 0, 0, 1 },
+	{ "vmm.test_smi_intercept", parse_smi_intercept,
+	  "on or off (a test hook: off lets SMIs enter SMM from guest mode)", 0, 0, 1 },
 	{ "vmm.test_vmcs_corrupt", parse_vmcs_corrupt,
 	  "ENCODING:AND:OR[:long] in hex (a test hook: see tools/vmcs-corruptions.txt)", 0, 0, 1 },
 };

@@ -3,6 +3,7 @@
 #include <stddef.h>
 
 #include "bitmaps.h"
+#include "config.h"
 #include "guest.h"
 #include "log.h"
 #include "mm.h"
@@ -105,6 +106,8 @@ enum err svm_vcpu_init(struct vcpu *v, const struct guest_memory_plan *plan,
 	 * directly. */
 	c->intercept_misc1 = INTERCEPT_NMI | INTERCEPT_SMI | INTERCEPT_CPUID | INTERCEPT_INVD |
 			     INTERCEPT_INVLPGA | INTERCEPT_IOIO | INTERCEPT_MSR | INTERCEPT_SHUTDOWN;
+	if (core_config->test_no_smi_intercept) /* test hook only: see config.h */
+		c->intercept_misc1 &= ~INTERCEPT_SMI;
 	c->intercept_misc2 = INTERCEPT_VMRUN | INTERCEPT_VMMCALL | INTERCEPT_VMLOAD |
 			     INTERCEPT_VMSAVE | INTERCEPT_STGI | INTERCEPT_CLGI | INTERCEPT_SKINIT;
 	c->iopm_base_pa = iopm_pa;

@@ -35,6 +35,9 @@ struct shoji_config {
 	uint16_t serial_port;   /* vmm.serial: I/O port of the log UART, 0 = none */
 	enum config_loglevel loglevel; /* vmm.loglevel */
 	struct config_vmcs_corrupt vmcs_corrupt; /* vmm.test_vmcs_corrupt */
+	/* vmm.test_smi_intercept=off (test hook, SVM): SMIs are not
+	 * intercepted, so QEMU enters SMM from guest mode (Secure Boot spike). */
+	bool test_no_smi_intercept;
 
 	/* What was set, in order, for the log ("config applied"). */
 	struct config_applied applied[CONFIG_MAX_APPLIED];

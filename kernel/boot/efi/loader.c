@@ -9,10 +9,13 @@
  * (include/efi_handoff.h).  That call returns in guest mode: Shoji has
  * taken every CPU and the firmware runs on as its guest.  Any error before
  * that leaves the machine as it was: the loader says why and returns an
- * error, and the firmware boots the OS without Shoji. */
+ * error, and the firmware boots the OS without Shoji.  Started by the boot
+ * manager as a boot option, the loader itself boots the option that
+ * follows it (boot_next.c); started from the UEFI shell, it returns. */
 #include <stdio.h>
 #include <string.h>
 
+#include "boot_next.h"
 #include "config.h"
 #include "efi_handoff.h"
 #include "efi_mmap.h"
@@ -207,7 +210,11 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 	con_init(st);
 	EFI_STATUS s = start_shoji(image);
 
-	if (EFI_ERROR(s))
+	if (EFI_ERROR(s)) {
+		/* The boot manager goes on to the next option by itself. */
 		say("Shoji was not started; the firmware continues without it");
-	return s;
+		return s;
+	}
+	s = boot_next_option(image, st);
+	return s == EFI_NOT_FOUND ? EFI_SUCCESS : s;
 }
