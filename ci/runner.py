@@ -230,10 +230,10 @@ def qemu_args(sc, variant, art):
         args.append("-no-reboot")
     if sc.get("icount") == "yes":
         args += ["-icount", "shift=0,align=off,sleep=off"]
-    modules = resolve_modules(sc, art)
-    if sc.get("firmware"):  # UEFI: ci/uefi.py builds the ESP
+    if sc.get("firmware"):  # UEFI: ci/uefi.py builds the disks
         import uefi
-        return args + uefi.qemu_args(sc, variant, art, modules, Skip)
+        return args + uefi.qemu_args(sc, variant, art, Skip)
+    modules = resolve_modules(sc, art)
     if variant == "shoji" and sc.get("loader") == "grub":
         return args + ["-cdrom", shoji_grub_image(sc, modules, art), "-boot", "d"]
     if variant == "shoji":

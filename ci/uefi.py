@@ -3,11 +3,22 @@ partition image made with mtools, as a laptop would boot Shoji.
 
 Scenario keys (runner.py passes the scenario here when `firmware` is set):
 
-  firmware        ovmf: OVMF_CODE_4M.fd with fresh variables
+  firmware        ovmf: OVMF_CODE_4M.fd with fresh variables, booted
+                  through the UEFI shell (below);
+                  ovmf-secboot: OVMF_CODE_4M.secboot.fd (needs machine
+                  q35,smm=on) with OVMF_VARS_4M.snakeoil.fd, Secure Boot on
+                  with Debian's snakeoil keys, booted by the boot manager
+                  (below)
+  module          module 0 is what boots after the loader: a bzImage with
+                  its EFI stub (@vmlinuz), or an EFI application of the
+                  build (@efi:NAME, build/guests/NAME.efi); module 1 its
+                  initrd (ovmf only)
   shoji-conf      a line of \\EFI\\shoji\\shoji.conf (repeat); none: no file
   shoji-conf-pad  pad shoji.conf with comment lines to this many bytes
-  esp-image       normal (default), missing or truncated: what
-                  \\EFI\\shoji\\shoji.bin is
+  esp-image       normal (default), missing, truncated or altered (one
+                  byte changed): what shoji.bin is
+  sign            ovmf-secboot: what is signed with the snakeoil key, of
+                  "loader next" (default: both)
   second-boot     kernel arguments for the boot after a reboot (startup.nsh
                   leaves a file \\booted on the ESP to tell the boots apart)
 
@@ -18,6 +29,13 @@ OVMF finds no \\EFI\\BOOT\\BOOTX64.EFI and starts its UEFI shell, which runs
 startup.nsh: the loader (skipped for a bare run), then Linux.  This is the
 deployment sequence in miniature: the loader returns, and the firmware
 carries on to the OS, under Shoji if it started and without it if not.
+
+Under Secure Boot OVMF refuses its own shell (Security Violation), so the
+boot manager boots instead, as on a laptop: disk 1's \\EFI\\BOOT\\BOOTX64.EFI
+is the loader (with shoji.bin and shoji.conf beside it), disk 2's is module
+0.  The loader, started as Boot0001, boots Boot0002 itself once Shoji runs;
+if Shoji does not start it returns an error and the boot manager goes on
+to Boot0002.
 """
 import os
 import re
@@ -27,6 +45,8 @@ import sys
 
 OVMF_CODE = "/usr/share/OVMF/OVMF_CODE_4M.fd"
 OVMF_VARS = "/usr/share/OVMF/OVMF_VARS_4M.fd"
+OVMF_SB_CODE = "/usr/share/OVMF/OVMF_CODE_4M.secboot.fd"
+OVMF_SB_VARS = "/usr/share/OVMF/OVMF_VARS_4M.snakeoil.fd"
 ESP_MIB = 64
 
 
@@ -70,7 +90,86 @@ def shoji_conf(sc):
     return text.encode()
 
 
-def qemu_args(sc, variant, art, modules, skip):
+def resolve(token, art):
+    if token.startswith("@efi:"):
+        path = os.path.join(art.build, "guests", token[5:] + ".efi")
+        if not os.path.exists(path):
+            sys.exit(f"artifact {token} not built: {path}")
+        return path
+    return art.resolve(token)
+
+
+def shoji_files(sc, art, loader, where):
+    """The loader, shoji.bin and shoji.conf in ESP directory `where`."""
+    name = "BOOTX64.EFI" if where.endswith("/BOOT") else "loadshoji.efi"
+    files = [(f"{where}/{name}", loader)]
+    image = open(art.resolve("@shoji"), "rb").read()
+    kind = sc.get("esp-image", "normal")
+    if kind == "truncated":
+        image = image[: len(image) // 2]
+    elif kind == "altered":
+        # A byte of code, past the header: only the digest notices.
+        image = image[:0x1000] + bytes([image[0x1000] ^ 0xFF]) + image[0x1001:]
+    elif kind not in ("normal", "missing"):
+        sys.exit(f"esp-image: {kind}: expected normal, missing, truncated or altered")
+    if kind != "missing":
+        files.append((f"{where}/shoji.bin", image))
+    conf = shoji_conf(sc)
+    if conf is not None:
+        files.append((f"{where}/shoji.conf", conf))
+    return files
+
+
+def snakeoil_signer(art, skip):
+    """A function signing a file with Debian's snakeoil key (from ovmf)."""
+    key, cert = "/usr/share/ovmf/PkKek-1-snakeoil.key", "/usr/share/ovmf/PkKek-1-snakeoil.pem"
+    if not shutil.which("sbsign"):
+        raise skip("sbsigntool is not installed (run tools/shoji setup)")
+    if not os.path.exists(key):
+        raise skip(f"{key} is missing (Debian's ovmf)")
+    plain = os.path.join(art.tmp, "snakeoil.key")
+    # Debian ships the key encrypted with the password "snakeoil".
+    r = subprocess.run(["openssl", "rsa", "-in", key, "-passin", "pass:snakeoil", "-out", plain],
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        sys.exit("cannot decrypt the snakeoil key: " + r.stderr[-300:])
+
+    def sign(path):
+        out = os.path.join(art.tmp, "signed-" + os.path.basename(path))
+        r = subprocess.run(["sbsign", "--key", plain, "--cert", cert, "--output", out, path],
+                           capture_output=True, text=True)
+        if r.returncode != 0:
+            sys.exit(f"sbsign {path} failed: {r.stderr[-300:]}")
+        return out
+    return sign
+
+
+def secboot_args(sc, variant, art, loader, skip):
+    """Two disks for the boot manager: the loader's, then module 0's."""
+    for need in (OVMF_SB_CODE, OVMF_SB_VARS):
+        if not os.path.exists(need):
+            raise skip(f"{need} is missing (Debian's ovmf; run tools/shoji setup)")
+    sign = snakeoil_signer(art, skip)
+    signed = sc.get("sign", "loader next").split()
+    nxt = resolve(sc["module"][0].split()[0], art)
+    disks = []
+    if variant == "shoji":
+        files = shoji_files(sc, art, sign(loader) if "loader" in signed else loader, "EFI/BOOT")
+        disks.append(("loader.img", files))
+    disks.append(("next.img", [("EFI/BOOT/BOOTX64.EFI", sign(nxt) if "next" in signed else nxt)]))
+    args = ["-global", "driver=cfi.pflash01,property=secure,value=on"]
+    vars_copy = os.path.join(art.tmp, "ovmf-vars.fd")
+    shutil.copy(OVMF_SB_VARS, vars_copy)
+    args += ["-drive", f"if=pflash,format=raw,unit=0,readonly=on,file={OVMF_SB_CODE}",
+             "-drive", f"if=pflash,format=raw,unit=1,file={vars_copy}"]
+    for name, files in disks:
+        path = os.path.join(art.tmp, name)
+        make_esp(path, files, skip)
+        args += ["-drive", f"file={path},format=raw,if=ide"]
+    return args
+
+
+def qemu_args(sc, variant, art, skip):
     """QEMU arguments that boot the scenario through OVMF."""
     for need in (OVMF_CODE, OVMF_VARS):
         if not os.path.exists(need):
@@ -80,21 +179,18 @@ def qemu_args(sc, variant, art, modules, skip):
     loader = os.path.join(art.build, "loadshoji.efi")
     if not os.path.exists(loader):
         raise skip("loadshoji.efi was not built (gnu-efi missing; run tools/shoji setup)")
-    if len(modules) < 1:
-        sys.exit("a UEFI scenario needs the guest kernel as module 0")
+    if len(sc["module"]) < 1:
+        sys.exit("a UEFI scenario needs what boots after the loader as module 0")
+    if sc["firmware"] == "ovmf-secboot":
+        return secboot_args(sc, variant, art, loader, skip)
+    if sc["firmware"] != "ovmf":
+        sys.exit(f"firmware: {sc['firmware']}: expected ovmf or ovmf-secboot")
+    modules = []
+    for m in sc["module"]:
+        path, _, rest = m.partition(" ")
+        modules.append((resolve(path, art), rest.strip()))
     kernel, kargs = modules[0]
-    files = [("EFI/shoji/loadshoji.efi", loader), ("vmlinuz.efi", kernel)]
-    image = open(art.resolve("@shoji"), "rb").read()
-    kind = sc.get("esp-image", "normal")
-    if kind == "truncated":
-        files.append(("EFI/shoji/shoji.bin", image[: len(image) // 2]))
-    elif kind == "normal":
-        files.append(("EFI/shoji/shoji.bin", image))
-    elif kind != "missing":
-        sys.exit(f"esp-image: {kind}: expected normal, missing or truncated")
-    conf = shoji_conf(sc)
-    if conf is not None:
-        files.append(("EFI/shoji/shoji.conf", conf))
+    files = [("vmlinuz.efi", kernel)] + shoji_files(sc, art, loader, "EFI/shoji")
     initrd = ""
     if len(modules) > 1:
         files.append(("initrd.gz", modules[1][0]))
@@ -167,8 +263,7 @@ class _Artifacts:
         self.build, self.tmp = build, tmp
 
     def resolve(self, token):
-        assert token == "@shoji"
-        return os.path.join(self.build, "shoji.bin")
+        return os.path.join(self.build, "shoji.bin") if token == "@shoji" else token
 
 
 def main():
@@ -187,10 +282,10 @@ def main():
     class NotReady(Exception):
         pass
 
-    sc = {"shoji-conf": o.conf or ["vmm.loglevel=info"]}
+    sc = {"firmware": "ovmf", "shoji-conf": o.conf or ["vmm.loglevel=info"],
+          "module": [f"{o.kernel} {o.append}", o.initrd]}
     try:
-        args = qemu_args(sc, "shoji", _Artifacts(o.build, o.dir),
-                         [(o.kernel, o.append), (o.initrd, "")], NotReady)
+        args = qemu_args(sc, "shoji", _Artifacts(o.build, o.dir), NotReady)
     except NotReady as e:
         sys.exit(str(e))
     print("\n".join(args))

@@ -12,6 +12,7 @@
 #include "efi_mmap.h"
 #include "efi_state.h"
 #include "image_check.h"
+#include "sha256.h"
 
 enum { RES = 0, LD = 2, BSC = 3, BSD = 4, RTC = 5, RTD = 6, CONV = 7, NVS = 10, MMIO = 11 };
 
@@ -220,12 +221,54 @@ static void test_state_refuses_what_it_cannot_resume(void **state)
 	assert_int_equal(efi_state_build(&cap, 0, gdt_read, NULL, &st, why, sizeof(why)), E_INVAL);
 }
 
+static void hex(const uint8_t *d, char *out)
+{
+	for (int i = 0; i < SHA256_DIGEST_SIZE; i++)
+		sprintf(out + 2 * i, "%02x", d[i]);
+}
+
+/* FIPS 180-4 example vectors, plus lengths around the padding boundary. */
+static void test_sha256(void **state)
+{
+	static const struct { const char *in; const char *hex; } v[] = {
+		{ "", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855" },
+		{ "abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad" },
+		{ "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+		  "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1" },
+	};
+	static uint8_t million[1000000];
+	uint8_t d[SHA256_DIGEST_SIZE];
+	char h[65];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		sha256(v[i].in, strlen(v[i].in), d);
+		hex(d, h);
+		assert_string_equal(h, v[i].hex);
+	}
+	memset(million, 'a', sizeof(million));
+	sha256(million, sizeof(million), d);
+	hex(d, h);
+	assert_string_equal(h, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+	/* 55, 56 and 64 bytes of 'a' (one or two padding blocks). */
+	sha256(million, 55, d);
+	hex(d, h);
+	assert_string_equal(h, "9f4390f8d30c2dd92ec9f095b65e2b9ae9b0a925a5258e241c9f1e910f734318");
+	sha256(million, 56, d);
+	hex(d, h);
+	assert_string_equal(h, "b35439a4ac6f0948b6d6f9e3c6af0f5f590ce20f1bde7090ef7970686ec6738a");
+	sha256(million, 64, d);
+	hex(d, h);
+	assert_string_equal(h, "ffe054fe7ae0cb6dc65c3af9b61d5209f439851db43d0ba5997337df154668eb");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_mmap_convert_types_merge_and_sort),
 		cmocka_unit_test(test_mmap_convert_limits),
 		cmocka_unit_test(test_image_check),
+		cmocka_unit_test(test_sha256),
 		cmocka_unit_test(test_state_from_capture),
 		cmocka_unit_test(test_state_refuses_what_it_cannot_resume),
 	};

@@ -21,7 +21,9 @@
 #include "efi_mmap.h"
 #include "efi_util.h"
 #include "image_check.h"
+#include "image_digest.h"
 #include "region.h"
+#include "sha256.h"
 
 #define IMAGE_NAME "shoji.bin"
 #define CONFIG_NAME "shoji.conf"
@@ -135,6 +137,28 @@ static EFI_STATUS region_allocate(uint64_t size, paddr_t *base)
 	return s;
 }
 
+/* The image must be the one this loader was built with: its SHA-256 is
+ * part of the (signed) loader, so Secure Boot's trust reaches Shoji. */
+static bool digest_matches(const void *file, uint64_t size, char *why, size_t why_size)
+{
+	static const uint8_t expected[SHA256_DIGEST_SIZE] = SHOJI_IMAGE_SHA256;
+	uint8_t got[SHA256_DIGEST_SIZE];
+	char got_hex[17], want_hex[17];
+
+	sha256(file, size, got);
+	if (!memcmp(got, expected, sizeof(got)))
+		return true;
+	for (int i = 0; i < 8; i++) {
+		snprintf(got_hex + 2 * i, 3, "%02x", got[i]);
+		snprintf(want_hex + 2 * i, 3, "%02x", expected[i]);
+	}
+	snprintf(why, why_size,
+		 "SHA-256 %s... differs from the image this loader was built with (%s...); "
+		 "refusing an image the loader cannot vouch for",
+		 got_hex, want_hex);
+	return false;
+}
+
 static EFI_STATUS start_shoji(EFI_HANDLE image)
 {
 	struct loader_dir dir;
@@ -170,6 +194,10 @@ static EFI_STATUS start_shoji(EFI_HANDLE image)
 	if (image_check(file, size, IMAGE_MAX, cfg.memsize, &hdr, why, sizeof(why)) != E_OK) {
 		say("error: %s%s: %s", dir.path, IMAGE_NAME, why);
 		return EFI_LOAD_ERROR;
+	}
+	if (!digest_matches(file, size, why, sizeof(why))) {
+		say("error: %s%s: %s", dir.path, IMAGE_NAME, why);
+		return EFI_SECURITY_VIOLATION;
 	}
 
 	if (EFI_ERROR((s = region_allocate(cfg.memsize, &base))))
