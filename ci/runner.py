@@ -13,10 +13,10 @@ BUILD/ci-logs/: <id>.<variant>.log under QEMU; under Bochs
 it puts the serial console on the terminal and runs until the machine stops.
 
 QEMU emulates AMD SVM and Bochs Intel VT-x, so each back end has its
-emulator.  Under Bochs, Shoji always boots from a GRUB rescue CD, and a
-bare run boots the guest itself from one: a multiboot guest with "bare"
-first on its command line (as under QEMU), a bzImage through GRUB's linux
-and initrd commands.
+emulator (Bochs' side is in bochs.py).  Under Bochs, Shoji always boots
+from a GRUB rescue CD, and a bare run boots the guest itself from one: a
+multiboot guest with "bare" first on its command line (as under QEMU), a
+bzImage through GRUB's linux and initrd commands.
 
 A scenario is a file of "key: value" lines ('#' starts a comment; keys that
 take a list may repeat):
@@ -67,8 +67,10 @@ import signal
 import subprocess
 import sys
 import tempfile
-import termios
 import time
+
+import bochs
+from serial_log import SerialLog, end_process_group
 
 PASS, FAIL, SKIP = 0, 1, 77
 LIST_KEYS = {"module", "require", "reject", "stop-on", "shoji-conf"}
@@ -103,6 +105,20 @@ def parse_scenario(path):
     if "id" not in sc:
         sys.exit(f"{path}: no id")
     return sc
+
+
+def bochs_scenario(sc):
+    """The scenario as Bochs runs it: bochs-KEY replaces KEY, the CPU model
+    is Bochs' own and the timeout three times QEMU's unless given."""
+    view = dict(sc)
+    view["cpu"] = bochs.BOCHS_CPU  # QEMU's model names mean nothing to Bochs
+    view["timeout"] = str(3 * float(sc.get("timeout", "60")))
+    for key, value in sc.items():
+        if key.startswith("bochs-"):
+            if key[6:] in LIST_KEYS:
+                sys.exit(f"{key}: only one-value keys have a Bochs variant")
+            view[key[6:]] = value
+    return view
 
 
 class Artifacts:
@@ -262,42 +278,10 @@ def qemu_args(sc, variant, art):
     return args
 
 
-class SerialLog:
-    """Turns the serial output into lines as it arrives: writes each to the
-    log (and to stdout if echo), and notes when one matches a stop pattern."""
-
-    # GRUB's serial console draws with VT100 escapes and ends its lines
-    # "\n\r", so a guest's first line can start with "\r" and escapes;
-    # drop them so that patterns anchored with ^ still match.
-    TERMINAL_CONTROL = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\r")
-
-    def __init__(self, log, stop_on, echo=False):
-        self.log, self.echo = log, echo
-        self.stop = [re.compile(p) for p in stop_on]
-        self.lines, self.buf, self.stopped = [], b"", False
-
-    def _line(self, raw):
-        line = self.TERMINAL_CONTROL.sub("", raw.decode("utf-8", "replace"))
-        self.lines.append(line)
-        self.log.write(line + "\n")
-        if self.echo:
-            print(line, flush=True)
-        if any(p.search(line) for p in self.stop):
-            self.stopped = True
-
-    def feed(self, chunk):
-        """Takes more output; returns True once a stop pattern was seen."""
-        self.buf += chunk
-        while b"\n" in self.buf:
-            raw, self.buf = self.buf.split(b"\n", 1)
-            self._line(raw)
-        return self.stopped
-
-    def finish(self):
-        """Takes the last, unterminated line (a guest may stop mid-line)."""
-        if self.buf:
-            self._line(self.buf)
-        self.buf = b""
+def end_on_signal(signum, _frame):
+    """SIGTERM (CTest's timeout, `timeout`) or SIGHUP: unwind, so that the
+    emulator, in a session of its own, is killed and the temp dir removed."""
+    raise SystemExit(f"runner.py: ended by signal {signum}")
 
 
 def run_emulator(args, timeout, stop_on, log_path):
@@ -308,167 +292,30 @@ def run_emulator(args, timeout, stop_on, log_path):
         serial = SerialLog(log, stop_on)
         proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                 stderr=subprocess.STDOUT, start_new_session=True)
-        deadline = time.monotonic() + timeout
-        timed_out = False
-        while True:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                timed_out = True
-                break
-            ready, _, _ = select.select([proc.stdout], [], [], min(left, 1.0))
-            if not ready:
-                if proc.poll() is not None:
+        try:
+            timed_out = False
+            deadline = time.monotonic() + timeout
+            while True:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    timed_out = True
                     break
-                continue
-            chunk = os.read(proc.stdout.fileno(), 65536)
-            if not chunk or serial.feed(chunk):
-                break
-        serial.finish()
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
+                ready, _, _ = select.select([proc.stdout], [], [], min(left, 1.0))
+                if not ready:
+                    if proc.poll() is not None:
+                        break
+                    continue
+                chunk = os.read(proc.stdout.fileno(), 65536)
+                if not chunk or serial.feed(chunk):
+                    break
+            serial.finish()
+        finally:
+            end_process_group(proc)
         rc = proc.wait()
         stopped = serial.stopped
         log.write(f"# exit {rc}{' (stopped)' if stopped else ''}"
                   f"{' (timed out)' if timed_out else ''}\n")
     return serial.lines, (None if stopped else rc), timed_out
-
-
-# Bochs, the only emulator with Intel VT-x.  Debian's bochs-bin has the
-# built-in debugger, which reads commands before the first instruction:
-# an rc file tells it to continue, and to quit once the simulation ends.
-BOCHS = "bochs-bin"
-BOCHS_CPU = "corei7_skylake_x"
-BOCHS_BIOS = "/usr/share/bochs/BIOS-bochs-latest"
-# A link into the vgabios package, dangling if that is not installed.
-BOCHS_VGABIOS = "/usr/share/bochs/VGABIOS-lgpl-latest"
-# Emulated instructions per emulated second.  With clock sync=none Bochs'
-# clock follows its instruction count, so a run repeats and a loaded host
-# does not make the guest's timers fire early.  Measured with Debian's Linux
-# on corei7_skylake_x at 100 M: Linux calibrates the TSC against the PIT at
-# 3499.9 MHz, in agreement with the model's 3.5 GHz, and boots in about 25 s
-# (50 M and 200 M took the same wall time).
-BOCHS_IPS = 100_000_000
-# Keys whose QEMU value means nothing to Bochs: Bochs has its own
-# default, given by bochs-KEY.
-BOCHS_DEFAULTS = {"cpu": BOCHS_CPU}
-
-
-def bochs_scenario(sc):
-    """The scenario as Bochs runs it: bochs-KEY replaces KEY, the CPU model
-    is Bochs' own and the timeout three times QEMU's unless given."""
-    view = dict(sc)
-    view.update(BOCHS_DEFAULTS)
-    view["timeout"] = str(3 * float(sc.get("timeout", "60")))
-    for key, value in sc.items():
-        if key.startswith("bochs-"):
-            if key[6:] in LIST_KEYS:
-                sys.exit(f"{key}: only one-value keys have a Bochs variant")
-            view[key[6:]] = value
-    return view
-
-
-def bochs_missing():
-    """Why Bochs cannot run here, or None."""
-    if not shutil.which(BOCHS):
-        return f"{BOCHS} is not installed (run tools/shoji setup: package bochs)"
-    if not os.path.exists(BOCHS_BIOS):
-        return f"{BOCHS_BIOS} is missing (run tools/shoji setup: package bochsbios)"
-    if not os.path.exists(BOCHS_VGABIOS):
-        return f"{BOCHS_VGABIOS} leads nowhere (run tools/shoji setup: package vgabios)"
-    return None
-
-
-def bochs_config(sc, tmp, name, iso, com1, emu_log):
-    """Writes tmp/<name>.bochsrc (and the debugger's rc file) for booting
-    the CD `iso`, with `com1` the COM1 mode and device; returns Bochs'
-    command line."""
-    reboot = 1 if sc.get("reboot") == "yes" else 0
-    lines = [
-        f"megs: {sc.get('memory', '512')}",
-        f"romimage: file={BOCHS_BIOS}",
-        f"vgaromimage: file={BOCHS_VGABIOS}",
-        # Debian's Bochs has no 'nogui'; rfb with timeout=0 waits for no
-        # VNC client (and takes the next free port, so runs can overlap).
-        'display_library: rfb, options="timeout=0"',
-        f"cpu: model={sc['cpu']}, count={sc.get('smp', '1')}, ips={BOCHS_IPS}, "
-        f"reset_on_triple_fault={reboot}",
-        "ata0: enabled=1, ioaddr1=0x1f0, ioaddr2=0x3f0, irq=14",
-        f'ata0-master: type=cdrom, path="{iso}", status=inserted',
-        "boot: cdrom",
-        f"com1: enabled=1, {com1}",
-        f'log: "{emu_log}"',
-        # A panic ends Bochs instead of asking on the console.  Bochs
-        # reports the guest's power-off (port 0x8900, ACPI S5) and, when
-        # it does not reset, a triple fault as panics: each ends the run.
-        "panic: action=fatal", "error: action=report", "info: action=report",
-        "debug: action=ignore",
-        # Time from the instruction count, not the host: see BOCHS_IPS.
-        "clock: sync=none, time0=local",
-        "speaker: enabled=0",
-    ]
-    rc_path = os.path.join(tmp, name + ".bochsrc")
-    with open(rc_path, "w") as f:
-        f.write("\n".join(lines) + "\n")
-    dbg = os.path.join(tmp, "continue.rc")
-    with open(dbg, "w") as f:
-        f.write("c\nquit\n")
-    # A lock left by a killed run would make Bochs refuse the image.
-    if os.path.exists(iso + ".lock"):
-        os.remove(iso + ".lock")
-    return [BOCHS, "-q", "-f", rc_path, "-rc", dbg]
-
-
-def bochs_exit_message(text):
-    """The message Bochs ends with ("Shutdown port: shutdown requested",
-    a triple fault, ...), from its console output."""
-    m = re.search(r"Bochs is exiting with the following message:\n(.*)", text)
-    return m.group(1).strip() if m else None
-
-
-def run_bochs(sc, iso, tmp, name, stop_on, log_path, emu_log, timeout, echo=False):
-    """Boots the CD in Bochs with COM1 going to a file, which it reads as
-    it grows (the same line handling as QEMU's); returns (lines, exit code
-    or None if stopped, timed_out, Bochs' exit message or None).  Bochs'
-    console output is added to its log, emu_log."""
-    com1 = os.path.join(tmp, name + ".com1")
-    open(com1, "wb").close()
-    args = bochs_config(sc, tmp, name, iso, f'mode=file, dev="{com1}"', emu_log)
-    console = os.path.join(tmp, name + ".console")
-    with open(log_path, "w") as log, open(com1, "rb") as serial_in, \
-            open(console, "wb") as out:
-        log.write("# " + " ".join(args) + "\n")
-        with open(args[3]) as rc_file:
-            log.writelines("#   " + l for l in rc_file)
-        serial = SerialLog(log, stop_on, echo)
-        proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=out,
-                                stderr=subprocess.STDOUT, start_new_session=True, cwd=tmp)
-        deadline = time.monotonic() + timeout
-        timed_out = False
-        while True:
-            chunk = serial_in.read()
-            if chunk and serial.feed(chunk):
-                break
-            if proc.poll() is not None:
-                serial.feed(serial_in.read())  # what it wrote last
-                break
-            if time.monotonic() >= deadline:
-                timed_out = True
-                break
-            if not chunk:
-                time.sleep(0.05)
-        serial.finish()
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-        rc = proc.wait()
-        with open(console, errors="replace") as f:
-            said = f.read()
-        ended = None if serial.stopped else bochs_exit_message(said)
-        log.write(f"# exit {rc}{' (stopped)' if serial.stopped else ''}"
-                  f"{' (timed out)' if timed_out else ''}"
-                  f"{'; Bochs: ' + ended if ended else ''}\n")
-    with open(emu_log, "a") as f:
-        f.write("\n# Bochs' console output:\n" + said)
-    return serial.lines, (None if serial.stopped else rc), timed_out, ended
 
 
 def guest_expectation(sc, art):
@@ -601,38 +448,12 @@ def compare(sc, runs):
     return PASS, f"{len(bare)} lines compared"
 
 
-def bochs_console(sc, variant, art, logs):
-    """Boots the variant in Bochs for a person: with a terminal on stdin,
-    COM1 is that terminal (Bochs' "term" mode: raw, both ways); without
-    one, the serial output is printed as it comes.  Ends when the machine
-    does; returns 0."""
+def grub_image_for(sc, variant, art):
+    """The GRUB CD that boots the variant ('shoji' or 'bare')."""
     modules = resolve_modules(sc, art)
-    iso = shoji_grub_image(sc, modules, art) if variant == "shoji" else bare_grub_image(modules, art)
-    emu_log = os.path.join(logs, f"{sc['id']}.{variant}.bochsout.txt")
-    if not sys.stdin.isatty():
-        log = os.path.join(logs, f"{sc['id']}.{variant}.bochs.log")
-        run_bochs(sc, iso, art.tmp, variant, [], log, emu_log, float("inf"), echo=True)
-        return PASS
-    tty = os.ttyname(sys.stdin.fileno())
-    args = bochs_config(sc, art.tmp, variant, iso, f'mode=term, dev="{tty}"', emu_log)
-    saved = termios.tcgetattr(sys.stdin.fileno())
-    console = os.path.join(art.tmp, "console")
-    try:
-        with open(console, "wb") as out:
-            # Bochs' own console output would garble the guest's: it goes
-            # to its log.  stdin is not the terminal, so only COM1 reads it.
-            proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=out,
-                                    stderr=subprocess.STDOUT, cwd=art.tmp)
-            print(f"Bochs is process {proc.pid}; its log: {emu_log}", flush=True)
-            proc.wait()
-    finally:
-        # Bochs leaves the terminal raw when it ends on a panic.
-        termios.tcsetattr(sys.stdin.fileno(), termios.TCSADRAIN, saved)
-        with open(console, errors="replace") as f, open(emu_log, "a") as log:
-            said = f.read()
-            log.write("\n# Bochs' console output:\n" + said)
-    print(f"\nBochs ended: {bochs_exit_message(said) or 'no message'}")
-    return PASS
+    if variant == "shoji":
+        return shoji_grub_image(sc, modules, art)
+    return bare_grub_image(modules, art)
 
 
 def run_variant(sc, emulator, variant, art, logs):
@@ -644,17 +465,16 @@ def run_variant(sc, emulator, variant, art, logs):
         lines, rc, timed_out = run_emulator(qemu_args(sc, variant, art), timeout, stop_on, log)
         ended = None
     else:
-        modules = resolve_modules(sc, art)
-        iso = (shoji_grub_image(sc, modules, art) if variant == "shoji"
-               else bare_grub_image(modules, art))
         log = os.path.join(logs, f"{sc['id']}.{variant}.bochs.log")
         emu_log = os.path.join(logs, f"{sc['id']}.{variant}.bochsout.txt")
-        lines, rc, timed_out, ended = run_bochs(sc, iso, art.tmp, variant, stop_on, log,
-                                                emu_log, timeout)
+        lines, rc, timed_out, ended = bochs.run(sc, grub_image_for(sc, variant, art), art.tmp,
+                                                variant, stop_on, log, emu_log, timeout)
     return lines, judge(sc, variant, lines, rc, timed_out, art, ended)
 
 
 def main():
+    signal.signal(signal.SIGTERM, end_on_signal)
+    signal.signal(signal.SIGHUP, end_on_signal)
     ap = argparse.ArgumentParser(description="Boots one scenario and judges its serial log.")
     ap.add_argument("--build", required=True)
     ap.add_argument("--deps", required=True)
@@ -677,7 +497,7 @@ def main():
         sys.exit("--console is for Bochs (QEMU's console: tools/shoji run)")
     if emulator == "bochs":
         sc = bochs_scenario(sc)
-        missing = bochs_missing()
+        missing = bochs.missing()
     else:
         missing = (None if shutil.which("qemu-system-x86_64")
                    else "qemu-system-x86_64 is not installed (run tools/shoji setup)")
@@ -693,7 +513,11 @@ def main():
     status, reason = PASS, ""
     try:
         if opts.console:
-            return bochs_console(sc, variants[-1], art, logs)
+            variant = variants[-1]
+            bochs.console(sc, grub_image_for(sc, variant, art), art.tmp, variant, ALWAYS_STOP,
+                          os.path.join(logs, f"{sc['id']}.{variant}.bochs.log"),
+                          os.path.join(logs, f"{sc['id']}.{variant}.bochsout.txt"))
+            return PASS
         for variant in variants:
             runs[variant], (status, reason) = run_variant(sc, emulator, variant, art, logs)
             if status != PASS:

@@ -2,6 +2,7 @@
  * it; the core touches it only to send its own IPIs (INIT/SIPI emulation
  * and kicks) and to carry out an emulated INIT. */
 #include "lapic.h"
+#include "vm.h"
 #include "log.h"
 #include "mm.h"
 #include "percpu.h"
@@ -98,8 +99,11 @@ static void drain_interrupts(void)
 	this_cpu()->draining = true;
 	for (int round = 0; round < 256 && busy; round++) {
 		busy = false;
-		/* GIF and IF open for a moment: the core runs with both clear. */
-		__asm__ volatile("stgi; sti; nop; nop; cli; clgi" ::: "memory");
+		/* Interrupts open for a moment: the core runs with them held
+		 * (IF clear, and on SVM GIF too). */
+		vm_backend->host_allow_events(true);
+		__asm__ volatile("sti; nop; nop; cli" ::: "memory");
+		vm_backend->host_allow_events(false);
 		for (unsigned i = 0; i < 8; i++)
 			busy |= (lapic_read(LAPIC_IRR + 0x10 * i) | lapic_read(LAPIC_ISR + 0x10 * i)) != 0;
 		for (unsigned i = 0; i < 8; i++)

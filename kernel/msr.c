@@ -8,6 +8,9 @@
 #include "mm.h"
 #include "x86.h"
 
+#define FEATURE_CONTROL_LOCK BIT(0)
+#define FEATURE_CONTROL_VMXON_SMX BIT(1)
+#define FEATURE_CONTROL_VMXON BIT(2)
 #define VM_CR_LOCK BIT(3)
 #define VM_CR_SVMDIS BIT(4)
 
@@ -27,6 +30,16 @@ static enum err msr_emulate_read(struct vcpu *v, const struct msr_rule *rule, ui
 		return E_OK;
 	case MSR_EMUL_ZERO_RO:
 		*value = 0;
+		return E_OK;
+	case MSR_EMUL_MTRR:
+		return vm_backend->mtrr_access(v, rule->msr, false, value);
+	case MSR_EMUL_ABSENT:
+		return E_FAULT;
+	case MSR_EMUL_FEATURE_CONTROL:
+		if (msr_read_safe(rule->msr, value))
+			return E_FAULT;
+		*value = (*value & ~(uint64_t)(FEATURE_CONTROL_VMXON_SMX | FEATURE_CONTROL_VMXON)) |
+			 FEATURE_CONTROL_LOCK;
 		return E_OK;
 	case MSR_EMUL_TSC:
 	case MSR_EMUL_APIC_BASE:
@@ -76,8 +89,12 @@ static enum err msr_emulate_write(struct vcpu *v, const struct msr_rule *rule, u
 	case MSR_EMUL_READ_ONLY:
 		log_warn("guest write of %#lx to %s refused (%s)", value, rule->name, rule->reason);
 		return E_FAULT;
+	case MSR_EMUL_MTRR:
+		return vm_backend->mtrr_access(v, rule->msr, true, &value);
 	case MSR_EMUL_VM_CR:
 	case MSR_EMUL_ZERO_RO:
+	case MSR_EMUL_ABSENT:
+	case MSR_EMUL_FEATURE_CONTROL:
 		return E_FAULT;
 	}
 	return E_FAULT;
@@ -86,6 +103,10 @@ static enum err msr_emulate_write(struct vcpu *v, const struct msr_rule *rule, u
 void vmexit_msr(struct vcpu *v, struct vm_exit *e)
 {
 	const struct msr_rule *rule = msr_rule_find(e->msr.msr);
+
+	if (rule && rule->vendor != MSR_ANY_VENDOR &&
+	    (rule->vendor == MSR_AMD_ONLY) != (cpu_features.vendor == INSN_VENDOR_AMD))
+		rule = NULL; /* another vendor's MSR: the CPU answers as it would bare */
 	uint64_t value = (v->regs.rdx << 32) | (uint32_t)v->regs.rax;
 	enum err r;
 

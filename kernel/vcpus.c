@@ -158,7 +158,7 @@ static void park(struct vcpu *v)
 	/* GIF on so Shoji's kicks (NMIs) reach us; IF stays off: the guest's
 	 * interrupts wait in the local APIC, as they would for a CPU in the
 	 * wait-for-SIPI state. */
-	vm_backend->host_allow_nmis(true);
+	vm_backend->host_allow_events(true);
 	cpu_unblock_nmi();
 	for (;;) {
 		/* NMIs that arrived: kicks (clearing kick_outstanding lets the
@@ -171,7 +171,7 @@ static void park(struct vcpu *v)
 			break;
 		park_wait(&v->requests);
 	}
-	vm_backend->host_allow_nmis(false);
+	vm_backend->host_allow_events(false);
 }
 
 void vcpu_handle_requests(struct vcpu *v, struct vm_exit *last)

@@ -119,12 +119,23 @@ static void svm_request_nmi_window(struct vcpu *v)
 }
 
 /* The core runs with GIF clear; a CPU waiting for SIPI opens it for NMIs. */
-static void svm_host_allow_nmis(bool allow)
+static void svm_host_allow_events(bool allow)
 {
 	if (allow)
 		__asm__ volatile("stgi" ::: "memory");
 	else
 		__asm__ volatile("clgi" ::: "memory");
+}
+
+/* With NPT the host's MTRRs type the guest's accesses (APM 15.25.8) and
+ * the guest shares them: its accesses go to the CPU as they would bare.
+ * (Unlike VT-x, no per-page type in the nested tables could stand in.) */
+static enum err svm_mtrr_access(struct vcpu *v, uint32_t msr, bool write, uint64_t *value)
+{
+	(void)v;
+	if (write)
+		return msr_write_safe(msr, *value) ? E_FAULT : E_OK;
+	return msr_read_safe(msr, value) ? E_FAULT : E_OK;
 }
 
 const struct vm_ops svm_ops = {
@@ -140,8 +151,9 @@ const struct vm_ops svm_ops = {
 	.inject_exception = svm_inject_exception,
 	.inject_nmi = svm_inject_nmi,
 	.request_nmi_window = svm_request_nmi_window,
-	.host_allow_nmis = svm_host_allow_nmis,
+	.host_allow_events = svm_host_allow_events,
 	.set_startup_state = svm_set_startup_state,
+	.mtrr_access = svm_mtrr_access,
 	.protect_page = svm_protect_page,
 	.map_identity = svm_map_identity,
 };

@@ -7,7 +7,9 @@
  * execute, bits 3-5 the leaf's memory type, bit 7 a large page.  So the
  * core's table builder (mm/pagetable.c) builds EPT too: its intermediate
  * entries (P|W|U) are read/write/execute, and the flags below make leaves. */
+#include "ept_types.h"
 #include "guest.h"
+#include "cpu_features.h"
 #include "log.h"
 #include "mm.h"
 #include "pagetable.h"
@@ -73,6 +75,73 @@ enum err vmx_ept_protect(paddr_t gpa, bool writable)
 	enum err e = pt_map_4k_split(&ept, gpa, gpa, EPT_X | type | (writable ? EPT_W : 0));
 
 	__atomic_add_fetch(&vmx_ept_generation, 1, __ATOMIC_RELEASE);
+	spin_unlock(&ept_lock);
+	return e;
+}
+
+/* Sets the type of every identity leaf below `table` from the MTRRs,
+ * splitting a large leaf the MTRRs no longer give one type.  Leaves that
+ * map elsewhere (Shoji's region reads a zero page) keep theirs. */
+static enum err retype(uint64_t *table, unsigned level, uint64_t base)
+{
+	static const unsigned shift[4] = { 12, 21, 30, 39 };
+
+	for (unsigned i = 0; i < 512; i++) {
+		uint64_t *entry = &table[i], gpa = base + ((uint64_t)i << shift[level]);
+		uint64_t size = 1ULL << shift[level];
+
+		if (!(*entry & (EPT_R | EPT_W | EPT_X)))
+			continue;
+		if (level > 0 && !(*entry & PTE_PS)) {
+			enum err e = retype(ept.table_va(ept.opaque, *entry & PTE_ADDR_MASK), level - 1,
+					    gpa);
+
+			if (e != E_OK)
+				return e;
+			continue;
+		}
+		if ((*entry & PTE_ADDR_MASK & ~(size - 1)) != gpa)
+			continue;
+		int type = ept_leaf_type(ept_mtrrs(), gpa, size, cpu_features.phys_addr_bits);
+
+		if (type >= 0) {
+			*entry = (*entry & ~EPT_TYPE(7)) | EPT_TYPE(type);
+			continue;
+		}
+		/* Split into the next size down, same rights, then type those. */
+		uint64_t keep = *entry & ~PTE_ADDR_MASK & ~PTE_PS, child = size >> 9;
+		paddr_t tpa;
+		uint64_t *t = ept.alloc_table(ept.opaque, &tpa);
+
+		if (!t)
+			return E_NOMEM;
+		for (unsigned j = 0; j < 512; j++)
+			t[j] = (gpa + j * child) | keep | (level > 1 ? PTE_PS : 0);
+		*entry = tpa | EPT_R | EPT_W | EPT_X;
+		enum err e = retype(t, level - 1, gpa);
+
+		if (e != E_OK)
+			return e;
+	}
+	return E_OK;
+}
+
+enum err vmx_mtrr_access(struct vcpu *v, uint32_t msr, bool write, uint64_t *value)
+{
+	bool changed;
+
+	spin_lock(&ept_lock);
+	enum err e = ept_mtrr_access(msr, write, value, &changed);
+
+	if (e == E_OK && changed) {
+		e = retype(ept.table_va(ept.opaque, ept.root), 3, 0);
+		__atomic_add_fetch(&vmx_ept_generation, 1, __ATOMIC_RELEASE);
+		if (e != E_OK)
+			log_error("CPU %u: out of memory retyping the EPT after the guest wrote MTRR "
+				  "%#x; some pages keep their old memory type",
+				  v->id, msr);
+		e = E_OK; /* the write itself was good */
+	}
 	spin_unlock(&ept_lock);
 	return e;
 }

@@ -1,6 +1,9 @@
-/* EPT leaves with their memory types, from the host's MTRRs (SDM 29.3.7:
- * with EPT the guest's accesses take the leaf's type combined with the
- * guest PAT, and the MTRRs no longer apply, so the leaf must carry them). */
+/* EPT leaves with their memory types (SDM 29.3.7: with EPT the guest's
+ * accesses take the leaf's type combined with the guest PAT; the MTRRs no
+ * longer apply, so the leaves must carry them).  The types come from the
+ * host's MTRRs at boot, then from the MTRRs as the guest writes them: its
+ * writes never reach the real MTRRs, which also type Shoji's memory.  One
+ * set for all vCPUs, as an OS keeps its CPUs' MTRRs alike. */
 #include "cpu_features.h"
 #include "ept_types.h"
 #include "mm.h"
@@ -8,7 +11,7 @@
 #include "vmx.h"
 #include "x86.h"
 
-static struct mtrr_state host_mtrrs;
+static struct mtrr_state mtrrs; /* [ept_lock in ept.c after boot] */
 
 void ept_types_init(void)
 {
@@ -16,16 +19,16 @@ void ept_types_init(void)
 
 	cpuid(1, 0, &r);
 	if (r.edx & BIT(12)) {
-		mtrr_read_host(&host_mtrrs);
+		mtrr_read_host(&mtrrs);
 		return;
 	}
 	/* No MTRRs: every access is write-back as far as they are concerned. */
-	host_mtrrs = (struct mtrr_state){ .def_type = MTRR_DEF_E | MTRR_WB };
+	mtrrs = (struct mtrr_state){ .def_type = MTRR_DEF_E | MTRR_WB };
 }
 
 int ept_page_type(paddr_t gpa)
 {
-	return ept_leaf_type(&host_mtrrs, gpa & ~(uint64_t)(PAGE_SIZE - 1), PAGE_SIZE,
+	return ept_leaf_type(&mtrrs, gpa & ~(uint64_t)(PAGE_SIZE - 1), PAGE_SIZE,
 			     cpu_features.phys_addr_bits);
 }
 
@@ -50,7 +53,26 @@ enum err ept_map_typed(struct pt_ctx *ept, paddr_t start, paddr_t end, uint64_t 
 
 	if (end <= start)
 		return E_OK;
-	ept_plan_range(&host_mtrrs, start, end, max_page, cpu_features.phys_addr_bits, map_leaf,
+	ept_plan_range(&mtrrs, start, end, max_page, cpu_features.phys_addr_bits, map_leaf,
 		       &m);
 	return m.error;
+}
+
+/* The guest's view of the MTRRs; a write that takes effect (MTRRs on)
+ * retypes the EPT.  While the guest has them off (E clear: all UC for it)
+ * the old types stay, since OSes change MTRRs with caches disabled. */
+enum err ept_mtrr_access(uint32_t msr, bool write, uint64_t *value, bool *retype)
+{
+	*retype = false;
+	if (!write)
+		return mtrr_read(&mtrrs, msr, value) ? E_OK : E_FAULT;
+	if (!mtrr_write(&mtrrs, msr, *value, cpu_features.phys_addr_bits))
+		return E_FAULT;
+	*retype = (mtrrs.def_type & MTRR_DEF_E) != 0;
+	return E_OK;
+}
+
+const struct mtrr_state *ept_mtrrs(void)
+{
+	return &mtrrs;
 }

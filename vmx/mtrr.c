@@ -7,7 +7,8 @@
 
 /* Work bound for proving one range uniform: contiguous masks need at most
  * about 2 * 52 steps per variable range; only sparse masks crafted by a
- * guest can need more, and they get MTRR_MIXED rather than ring-0 time. */
+ * guest could need more (the randomized tests never do), and they get
+ * MTRR_MIXED rather than ring-0 time. */
 #define VAR_BUDGET 16384
 
 /* The variable ranges as the lookup needs them: only the valid ones, the
@@ -62,10 +63,10 @@ static bool partials_irrelevant(unsigned full, unsigned partial, int def, int t)
  * MTRR_MIXED.  Within the block a range matches everywhere (no mask bit
  * below k), nowhere (its bits above k differ from a's), or in part; only
  * ranges in part can make the block non-uniform.  The block's pattern of
- * types depends only on the offset bits those ranges compare, so below
- * the highest such bit h the block repeats itself: splitting at h, and
- * never at bits no range looks at, keeps sparse masks from costing a step
- * per alias. */
+ * types depends only on the offset bits those ranges compare, so it
+ * repeats every 2^(h + 1) bytes, h the highest such bit: splitting that
+ * first period at h, and never at bits no range looks at, keeps sparse
+ * masks from costing a step per alias. */
 static int var_block_type(struct var_view *v, uint64_t a, unsigned k)
 {
 	uint64_t low = BIT(k) - 1, split = 0;

@@ -266,7 +266,7 @@ static enum err vmx_map_identity(struct vcpu *v, paddr_t gpa, uint64_t size)
 }
 
 /* Root mode takes NMIs whenever they are not blocked: nothing to open. */
-static void vmx_host_allow_nmis(bool allow)
+static void vmx_host_allow_events(bool allow)
 {
 	(void)allow;
 }
@@ -284,8 +284,9 @@ const struct vm_ops vmx_ops = {
 	.inject_exception = vmx_inject_exception,
 	.inject_nmi = vmx_inject_nmi,
 	.request_nmi_window = vmx_request_nmi_window,
-	.host_allow_nmis = vmx_host_allow_nmis,
+	.host_allow_events = vmx_host_allow_events,
 	.set_startup_state = vmx_set_startup_state,
+	.mtrr_access = vmx_mtrr_access,
 	.protect_page = vmx_ept_protect,
 	.map_identity = vmx_map_identity,
 };

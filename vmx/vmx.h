@@ -132,6 +132,10 @@ void ept_types_init(void);
 int ept_page_type(paddr_t gpa);
 enum err ept_map_typed(struct pt_ctx *ept, paddr_t start, paddr_t end, uint64_t rights,
 		       uint64_t max_page);
+struct mtrr_state;
+enum err ept_mtrr_access(uint32_t msr, bool write, uint64_t *value, bool *retype);
+const struct mtrr_state *ept_mtrrs(void);
+enum err vmx_mtrr_access(struct vcpu *v, uint32_t msr, bool write, uint64_t *value);
 
 /* exit.c */
 void vmx_exit_decode(struct vcpu *v, struct vm_exit *exit);

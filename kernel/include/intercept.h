@@ -17,7 +17,14 @@ enum msr_emul {
 	MSR_EMUL_VM_CR,       /* reads "SVM disabled and locked", writes #GP */
 	MSR_EMUL_ZERO_RO,     /* reads 0, writes #GP */
 	MSR_EMUL_X2APIC_ICR,  /* INIT/SIPI emulated, other IPIs sent as written */
+	MSR_EMUL_MTRR,        /* the back end's (VT-x: kept apart, EPT follows) */
+	MSR_EMUL_ABSENT,      /* reads and writes #GP, as on a CPU without it */
+	MSR_EMUL_FEATURE_CONTROL, /* locked, with VMXON disabled; writes #GP */
 };
+
+/* Whose MSR it is: a rule for another vendor's MSR does not apply (the
+ * access then goes to the CPU, which refuses it as a bare one would). */
+enum msr_vendor { MSR_ANY_VENDOR, MSR_AMD_ONLY, MSR_INTEL_ONLY };
 
 struct msr_rule {
 	uint32_t msr;
@@ -25,6 +32,7 @@ struct msr_rule {
 	bool trap_read, trap_write;
 	enum msr_emul emul;
 	const char *reason;
+	enum msr_vendor vendor;
 };
 
 extern const struct msr_rule msr_rules[];

@@ -192,15 +192,18 @@ struct vm_ops {
 	/* Makes the guest exit at the first moment it can take an NMI (after
 	 * the event queued now, an interrupt shadow, its own NMI handler). */
 	void (*request_nmi_window)(struct vcpu *v);
-	/* Lets NMIs reach the core in root mode, or holds them again (SVM's
-	 * GIF; nothing to do on VT-x).  Used while a vCPU waits for SIPI. */
-	void (*host_allow_nmis)(bool allow);
+	/* Lets NMIs (and, with IF, interrupts) reach the core in root mode, or
+	 * holds them again: SVM's GIF; nothing to do on VT-x.  Used while a
+	 * vCPU waits for SIPI and while INIT drains the local APIC. */
+	void (*host_allow_events)(bool allow);
 	/* Loads the state an INIT and a start-up IPI with this vector leave
 	 * (real mode at vector << 12), with no event pending or blocked. */
 	void (*set_startup_state)(struct vcpu *v, uint8_t sipi_vector);
 	/* Makes one guest-physical page writable or read-only (writes then
 	 * exit) in the nested tables, for every vCPU. */
 	enum err (*protect_page)(paddr_t gpa, bool writable);
+	/* A guest RDMSR (write false) or WRMSR of an MTRR; E_FAULT means #GP. */
+	enum err (*mtrr_access)(struct vcpu *v, uint32_t msr, bool write, uint64_t *value);
 	/* Maps [gpa, gpa + size) one-to-one in the nested tables (2 MiB units). */
 	enum err (*map_identity)(struct vcpu *v, paddr_t gpa, uint64_t size);
 };

@@ -52,6 +52,29 @@ static void test_cmdline_good(void **state)
 	config_defaults(&c);
 	assert_int_equal(config_parse_cmdline("x vmm.memsize=33554432", &c, &e), E_OK);
 	assert_int_equal(c.memsize, 32 << 20);
+	config_defaults(&c);
+	assert_int_equal(config_parse_cmdline("x vmm.test_vmcs_corrupt=6800:ffffffdf:0", &c, &e),
+			 E_OK);
+	assert_true(c.vmcs_corrupt.set);
+	assert_false(c.vmcs_corrupt.after_long_mode);
+	assert_int_equal(c.vmcs_corrupt.encoding, 0x6800);
+	assert_int_equal(c.vmcs_corrupt.and_mask, 0xffffffdf);
+	assert_int_equal(c.vmcs_corrupt.or_mask, 0);
+	config_defaults(&c);
+	assert_int_equal(config_parse_cmdline("x vmm.test_vmcs_corrupt=0x4826:0:1:long", &c, &e),
+			 E_OK);
+	assert_true(c.vmcs_corrupt.after_long_mode);
+	assert_int_equal(c.vmcs_corrupt.or_mask, 1);
+	for (unsigned i = 0; i < 5; i++) {
+		static const char *const bad[] = { "x vmm.test_vmcs_corrupt=6800",
+						   "x vmm.test_vmcs_corrupt=10000:0:0",
+						   "x vmm.test_vmcs_corrupt=6800:0:",
+						   "x vmm.test_vmcs_corrupt=6800:0:0:short",
+						   "x vmm.test_vmcs_corrupt=:0:0" };
+
+		config_defaults(&c);
+		assert_int_equal(config_parse_cmdline(bad[i], &c, &e), E_INVAL);
+	}
 }
 
 struct bad_case {

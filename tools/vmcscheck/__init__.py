@@ -1,0 +1,1 @@
+"""vmcs-check's library: see tools/vmcs-check."""
