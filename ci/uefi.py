@@ -190,7 +190,8 @@ def qemu_args(sc, variant, art, skip):
         path, _, rest = m.partition(" ")
         modules.append((resolve(path, art), rest.strip()))
     kernel, kargs = modules[0]
-    files = [("vmlinuz.efi", kernel)] + shoji_files(sc, art, loader, "EFI/shoji")
+    first = "vmlinuz.efi" if not sc["module"][0].startswith("@efi:") else os.path.basename(kernel)
+    files = [(first, kernel)] + shoji_files(sc, art, loader, "EFI/shoji")
     initrd = ""
     if len(modules) > 1:
         files.append(("initrd.gz", modules[1][0]))
@@ -199,9 +200,9 @@ def qemu_args(sc, variant, art, skip):
     script = ["fs0:"]
     if sc.get("second-boot"):
         script += ["if exist \\booted then"] + loader_line
-        script += [f"\\vmlinuz.efi {sc['second-boot']}{initrd}", "endif",
+        script += [f"\\{first} {sc['second-boot']}{initrd}", "endif",
                    "echo booted > \\booted"]
-    script += loader_line + [f"\\vmlinuz.efi {kargs}{initrd}"]
+    script += loader_line + [f"\\{first} {kargs}{initrd}".rstrip()]
     files.append(("startup.nsh", ("\r\n".join(script) + "\r\n").encode()))
     esp = os.path.join(art.tmp, "esp.img")
     make_esp(esp, files, skip)
