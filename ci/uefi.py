@@ -10,9 +10,11 @@ Scenario keys (runner.py passes the scenario here when `firmware` is set):
                   with Debian's snakeoil keys, booted by the boot manager
                   (below)
   module          module 0 is what boots after the loader: a bzImage with
-                  its EFI stub (@vmlinuz), or an EFI application of the
-                  build (@efi:NAME, build/guests/NAME.efi); module 1 its
-                  initrd (ovmf only)
+                  its EFI stub (@vmlinuz), an EFI application of the build
+                  (@efi:NAME, build/guests/NAME.efi), or (ovmf-secboot)
+                  "@uki ARGS": Debian's kernel, module 1 as its initrd and
+                  ARGS as its command line in one unified kernel image
+                  (systemd's EFI stub); module 1 the initrd
   shoji-conf      a line of \\EFI\\shoji\\shoji.conf (repeat); none: no file
   shoji-conf-pad  pad shoji.conf with comment lines to this many bytes
   esp-image       normal (default), missing, truncated or altered (one
@@ -120,6 +122,42 @@ def shoji_files(sc, art, loader, where):
     return files
 
 
+UKI_STUB = "/usr/lib/systemd/boot/efi/linuxx64.efi.stub"
+
+
+def make_uki(sc, art, skip):
+    """A unified kernel image: systemd's EFI stub with Debian's kernel,
+    the initrd (module 1) and the command line (module 0's arguments) as
+    sections, so that one signed file boots Linux under Secure Boot with no
+    boot loader or shell to pass it arguments."""
+    if not os.path.exists(UKI_STUB):
+        raise skip(f"{UKI_STUB} is missing (systemd-boot-efi; run tools/shoji setup)")
+    _, _, cmdline = sc["module"][0].partition(" ")
+    if len(sc["module"]) < 2:
+        sys.exit("@uki needs the initrd as module 1")
+    parts = {"cmdline": cmdline.strip().encode(), "osrel": b"NAME=Shoji test guest\n"}
+    for name, data in parts.items():
+        with open(os.path.join(art.tmp, name), "wb") as f:
+            f.write(data)
+    out = os.path.join(art.tmp, "linux-uki.efi")
+    # Section addresses above the stub's own, far enough apart for a
+    # kernel of up to 16 MiB.
+    r = subprocess.run([
+        "objcopy",
+        "--add-section", f".osrel={os.path.join(art.tmp, 'osrel')}",
+        "--change-section-vma", ".osrel=0x20000",
+        "--add-section", f".cmdline={os.path.join(art.tmp, 'cmdline')}",
+        "--change-section-vma", ".cmdline=0x30000",
+        "--add-section", f".linux={art.resolve('@vmlinuz')}",
+        "--change-section-vma", ".linux=0x2000000",
+        "--add-section", f".initrd={resolve(sc['module'][1].split()[0], art)}",
+        "--change-section-vma", ".initrd=0x3000000",
+        UKI_STUB, out], capture_output=True, text=True)
+    if r.returncode != 0:
+        sys.exit("objcopy (unified kernel image) failed: " + r.stderr[-300:])
+    return out
+
+
 def snakeoil_signer(art, skip):
     """A function signing a file with Debian's snakeoil key (from ovmf)."""
     key, cert = "/usr/share/ovmf/PkKek-1-snakeoil.key", "/usr/share/ovmf/PkKek-1-snakeoil.pem"
@@ -151,7 +189,8 @@ def secboot_args(sc, variant, art, loader, skip):
             raise skip(f"{need} is missing (Debian's ovmf; run tools/shoji setup)")
     sign = snakeoil_signer(art, skip)
     signed = sc.get("sign", "loader next").split()
-    nxt = resolve(sc["module"][0].split()[0], art)
+    first = sc["module"][0].split()[0]
+    nxt = make_uki(sc, art, skip) if first == "@uki" else resolve(first, art)
     disks = []
     if variant == "shoji":
         files = shoji_files(sc, art, sign(loader) if "loader" in signed else loader, "EFI/BOOT")
