@@ -39,17 +39,20 @@ def end_run():
 def wait_for(text, timeout):
     global seen
     deadline = time.monotonic() + timeout
+    ended = False
     while text.encode() not in seen:
         left = deadline - time.monotonic()
-        if left <= 0 or proc.poll() is not None and not select.select([proc.stdout], [], [], 0)[0]:
+        if left <= 0 or ended:
             print(seen.decode(errors="replace")[-2000:])
-            print(f"FAIL run-command: did not see {text!r}")
+            why = f"the command ended (status {proc.wait()})" if ended else "timed out"
+            print(f"FAIL run-command: did not see {text!r}: {why}")
             end_run()
             sys.exit(1)
         if select.select([proc.stdout], [], [], min(left, 1))[0]:
             chunk = os.read(proc.stdout.fileno(), 4096)
-            if not chunk and proc.poll() is not None:
-                continue
+            # End of output: the command, and all it started, has ended
+            # (reading on would spin: an ended pipe is always readable).
+            ended = not chunk
             seen += chunk
 
 

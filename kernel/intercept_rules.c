@@ -5,29 +5,28 @@
 #define MTRR_REASON                                                                        \
 	"the guest's memory types must not change Shoji's own; on VT-x the EPT carries them " \
 	"(SDM 29.3.7)"
-#define MTRR(msr, name) { msr, name, true, true, MSR_EMUL_MTRR, MTRR_REASON, MSR_ANY_VENDOR }
+#define MTRR(msr, name) { msr, name, true, true, MSR_EMUL_MTRR, MTRR_REASON }
 #define MTRR_VAR(n)                                                   \
 	MTRR(0x200 + 2 * (n), "IA32_MTRR_PHYSBASE" #n),               \
 	MTRR(0x201 + 2 * (n), "IA32_MTRR_PHYSMASK" #n)
 #define VMX_CAP(msr, name)                                                                  \
 	{ msr, name, true, true, MSR_EMUL_ABSENT,                                            \
-	  "VMX is Shoji's: a CPU without VMX (CPUID hides it) has no capability MSRs",        \
-	  MSR_INTEL_ONLY }
+	  "VMX is Shoji's: a CPU without VMX (CPUID hides it) has no capability MSRs" }
 
 const struct msr_rule msr_rules[] = {
 	{ 0x10, "IA32_TIME_STAMP_COUNTER", false, true, MSR_EMUL_TSC,
-	  "a write must change only this guest's TSC offset, never the real TSC (SPEC item 5)", MSR_ANY_VENDOR },
+	  "a write must change only this guest's TSC offset, never the real TSC (SPEC item 5)" },
 	{ 0x1B, "IA32_APIC_BASE", false, true, MSR_EMUL_APIC_BASE,
 	  "the local APIC must not be moved onto Shoji's memory, and Shoji follows where its "
-	  "xAPIC page is (to trap ICR writes) and when it goes x2APIC", MSR_ANY_VENDOR },
+	  "xAPIC page is (to trap ICR writes) and when it goes x2APIC" },
 	{ 0x830, "X2APIC_ICR", false, true, MSR_EMUL_X2APIC_ICR,
-	  "INIT and SIPI must never reach a real CPU: Shoji carries them out (x2APIC mode)", MSR_ANY_VENDOR },
+	  "INIT and SIPI must never reach a real CPU: Shoji carries them out (x2APIC mode)" },
 	{ 0x3B, "IA32_TSC_ADJUST", true, true, MSR_EMUL_TSC_ADJUST,
-	  "writing it changes the real TSC; emulated through the TSC offset (SPEC item 5)", MSR_ANY_VENDOR },
+	  "writing it changes the real TSC; emulated through the TSC offset (SPEC item 5)" },
 	{ 0xC0000080, "EFER", true, true, MSR_EMUL_EFER,
-	  "SVME must stay set under the guest and be invisible to it", MSR_ANY_VENDOR },
+	  "SVME must stay set under the guest and be invisible to it" },
 	{ 0x3A, "IA32_FEATURE_CONTROL", true, true, MSR_EMUL_FEATURE_CONTROL,
-	  "VMX is Shoji's: the guest sees it locked with VMXON disabled", MSR_INTEL_ONLY },
+	  "VMX is Shoji's: the guest sees it locked with VMXON disabled, on every CPU" },
 	MTRR(0x2FF, "IA32_MTRR_DEF_TYPE"),
 	MTRR(0x250, "IA32_MTRR_FIX64K_00000"),
 	MTRR(0x258, "IA32_MTRR_FIX16K_80000"),
@@ -54,27 +53,22 @@ const struct msr_rule msr_rules[] = {
 	VMX_CAP(0x490, "IA32_VMX_TRUE_ENTRY_CTLS"), VMX_CAP(0x491, "IA32_VMX_VMFUNC"),
 	VMX_CAP(0x492, "IA32_VMX_PROCBASED_CTLS3"), VMX_CAP(0x493, "IA32_VMX_EXIT_CTLS2"),
 	{ 0xC0010010, "SYSCFG", false, true, MSR_EMUL_READ_ONLY,
-	  "machine-wide memory configuration (MTRR DRAM bits, TOM2 enable)", MSR_AMD_ONLY },
+	  "machine-wide memory configuration (MTRR DRAM bits, TOM2 enable)" },
 	{ 0xC001001A, "TOP_MEM", false, true, MSR_EMUL_READ_ONLY,
-	  "the memory controller's top of low memory", MSR_AMD_ONLY },
+	  "the memory controller's top of low memory" },
 	{ 0xC001001D, "TOM2", false, true, MSR_EMUL_READ_ONLY,
-	  "the memory controller's top of high memory", MSR_AMD_ONLY },
-	{ 0xC0010111, "SMM_BASE", false, true, MSR_EMUL_READ_ONLY, "where SMRAM lies",
-	  MSR_AMD_ONLY },
-	{ 0xC0010112, "SMM_ADDR", false, true, MSR_EMUL_READ_ONLY, "SMRAM protection range",
-	  MSR_AMD_ONLY },
-	{ 0xC0010113, "SMM_MASK", false, true, MSR_EMUL_READ_ONLY, "SMRAM protection range",
-	  MSR_AMD_ONLY },
+	  "the memory controller's top of high memory" },
+	{ 0xC0010111, "SMM_BASE", false, true, MSR_EMUL_READ_ONLY, "where SMRAM lies" },
+	{ 0xC0010112, "SMM_ADDR", false, true, MSR_EMUL_READ_ONLY, "SMRAM protection range" },
+	{ 0xC0010113, "SMM_MASK", false, true, MSR_EMUL_READ_ONLY, "SMRAM protection range" },
 	{ 0xC0010114, "VM_CR", true, true, MSR_EMUL_VM_CR,
-	  "SVM is hidden: reads say disabled and locked", MSR_AMD_ONLY },
-	{ 0xC0010115, "IGNNE", true, true, MSR_EMUL_ZERO_RO, "part of the hidden SVM interface",
-	  MSR_AMD_ONLY },
+	  "SVM is hidden: reads say disabled and locked" },
+	{ 0xC0010115, "IGNNE", true, true, MSR_EMUL_ZERO_RO, "part of the hidden SVM interface" },
 	{ 0xC0010116, "SMM_CTL", true, true, MSR_EMUL_ZERO_RO,
-	  "part of the hidden SVM interface (it could raise SMIs and INITs)", MSR_AMD_ONLY },
+	  "part of the hidden SVM interface (it could raise SMIs and INITs)" },
 	{ 0xC0010117, "VM_HSAVE_PA", true, true, MSR_EMUL_ZERO_RO,
-	  "Shoji's host save area; the guest sees none and cannot set one", MSR_AMD_ONLY },
-	{ 0xC0010118, "SVM_KEY", true, true, MSR_EMUL_ZERO_RO, "SVM-Lock is hidden",
-	  MSR_AMD_ONLY },
+	  "Shoji's host save area; the guest sees none and cannot set one" },
+	{ 0xC0010118, "SVM_KEY", true, true, MSR_EMUL_ZERO_RO, "SVM-Lock is hidden" },
 };
 const unsigned msr_rule_count = sizeof(msr_rules) / sizeof(msr_rules[0]);
 

@@ -103,10 +103,6 @@ static enum err msr_emulate_write(struct vcpu *v, const struct msr_rule *rule, u
 void vmexit_msr(struct vcpu *v, struct vm_exit *e)
 {
 	const struct msr_rule *rule = msr_rule_find(e->msr.msr);
-
-	if (rule && rule->vendor != MSR_ANY_VENDOR &&
-	    (rule->vendor == MSR_AMD_ONLY) != (cpu_features.vendor == INSN_VENDOR_AMD))
-		rule = NULL; /* another vendor's MSR: the CPU answers as it would bare */
 	uint64_t value = (v->regs.rdx << 32) | (uint32_t)v->regs.rax;
 	enum err r;
 

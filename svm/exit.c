@@ -81,6 +81,12 @@ void svm_exit_decode(struct vcpu *v, struct vm_exit *exit)
 	case VMEXIT_INVD:
 		exit->kind = VM_EXIT_INVD;
 		return;
+	case VMEXIT_CR4_WRITE:
+		/* No decode assists under QEMU: the core reads the MOV. */
+		exit->kind = VM_EXIT_CR_WRITE;
+		exit->cr.cr = 4;
+		exit->cr.value_known = false;
+		return;
 	case VMEXIT_SHUTDOWN:
 		exit->kind = VM_EXIT_TRIPLE_FAULT;
 		return;

@@ -104,6 +104,9 @@ enum err svm_vcpu_init(struct vcpu *v, const struct guest_memory_plan *plan,
 	 * (INIT/SIPI emulation) and hands the guest's own back by EVENTINJ.
 	 * Nothing else: interrupts, HLT and exceptions go to the guest
 	 * directly. */
+	/* MOV to CR4: the core checks it (kernel/cr_write.c); QEMU would
+	 * fail the next VMRUN on a reserved bit instead of giving #GP. */
+	c->intercept_cr = INTERCEPT_CR4_WRITE;
 	c->intercept_misc1 = INTERCEPT_NMI | INTERCEPT_SMI | INTERCEPT_CPUID | INTERCEPT_INVD |
 			     INTERCEPT_INVLPGA | INTERCEPT_IOIO | INTERCEPT_MSR | INTERCEPT_SHUTDOWN;
 	if (core_config->test_no_smi_intercept) /* test hook only: see config.h */
@@ -178,6 +181,11 @@ void svm_set_reg(struct vcpu *v, enum vm_reg reg, uint64_t value)
 	case VM_REG_RIP: g->rip = value; break;
 	case VM_REG_RFLAGS: g->rflags = value; break;
 	case VM_REG_EFER: g->efer = value; break;
+	case VM_REG_CR4:
+		g->cr4 = value;
+		/* PGE, PCIDE, PAE... changes flush the TLB as the MOV would. */
+		((struct svm_vcpu *)v->backend)->vmcb->control.tlb_control = 1;
+		break;
 	case VM_REG_TSC_OFFSET:
 		((struct svm_vcpu *)v->backend)->vmcb->control.tsc_offset = value;
 		break;

@@ -82,6 +82,7 @@ struct vmcb {
 } __attribute__((packed));
 
 /* intercept_misc1 (0x00C) */
+#define INTERCEPT_CR4_WRITE BIT(16 + 4)
 #define INTERCEPT_NMI BIT(1)
 #define INTERCEPT_SMI BIT(2)
 #define INTERCEPT_CPUID BIT(18)
@@ -100,6 +101,7 @@ struct vmcb {
 #define INTERCEPT_SKINIT BIT(6)
 
 /* Exit codes (APM Vol. 2 appendix C). */
+#define VMEXIT_CR4_WRITE 0x14
 #define VMEXIT_EXCEPTION_BASE 0x40
 #define VMEXIT_INTR 0x60
 #define VMEXIT_NMI 0x61

@@ -1,9 +1,10 @@
 /* MOV to CR0 or CR4 exits when it would change a bit of the guest/host
  * masks (vmcs.c): CR0.NE and CR4.VMXE, which VMX operation fixes to 1, and
- * CR4.SMXE, which Shoji hides.  The guest reads back what it wrote (the
- * read shadow); the CPU runs with the fixed bits.  Because the MOV did not
- * execute, what it would have done besides is done here: the #GP checks,
- * and entering or leaving IA-32e mode or PAE paging. */
+ * CR4.SMXE and reserved bits, which a guest may not set.  The guest reads
+ * back what it wrote (the read shadow); the CPU runs with the fixed bits.
+ * CR4 goes to the core, which checks it for both back ends; for CR0, what
+ * the MOV would have done besides is done here: the #GP checks, and
+ * entering or leaving IA-32e mode or PAE paging. */
 #include "exit.h"
 #include "guest.h"
 #include "log.h"
@@ -71,18 +72,6 @@ static bool cr0_write(struct vcpu *v, uint64_t value)
 	return true;
 }
 
-static bool cr4_write(struct vcpu *v, uint64_t value)
-{
-	/* VMXE and SMXE are hidden: a CPU without VMX or SMX refuses them,
-	 * as it does reserved bits (the others of the mask). */
-	if (value & (CR4_VMXE | CR4_SMXE | ~vmx_caps.cr4_fixed1))
-		return false;
-	(void)v;
-	vmwrite(VMCS_CR4_SHADOW, value);
-	vmwrite(VMCS_GUEST_CR4, vmx_guest_cr4(value));
-	return true;
-}
-
 void vmx_cr_access(struct vcpu *v, struct vm_exit *exit)
 {
 	uint64_t qual = vmread(VMCS_EXIT_QUALIFICATION);
@@ -102,12 +91,19 @@ void vmx_cr_access(struct vcpu *v, struct vm_exit *exit)
 	}
 	if (!(vmread(VMCS_GUEST_EFER) & EFER_LMA))
 		value = (uint32_t)value;
-	ok = cr == 0 ? cr0_write(v, value) : cr4_write(v, value);
+	exit->insn_len = (uint8_t)vmread(VMCS_EXIT_INSN_LEN);
+	if (cr == 4) { /* the core's rules, the same on SVM (kernel/cr_write.c) */
+		exit->kind = VM_EXIT_CR_WRITE;
+		exit->cr.cr = 4;
+		exit->cr.value_known = true;
+		exit->cr.value = value;
+		return;
+	}
+	ok = cr0_write(v, value);
 	if (!ok) {
-		log_debug("CPU %u: MOV to CR%u of %#lx refused: #GP", v->id, cr, value);
+		log_debug("CPU %u: MOV to CR0 of %#lx refused: #GP", v->id, value);
 		vmx_inject_exception(v, VEC_GP, true, 0);
 		return;
 	}
-	exit->insn_len = (uint8_t)vmread(VMCS_EXIT_INSN_LEN);
 	exit->complete = true;
 }

@@ -50,11 +50,15 @@ void vmx_dump_guest_state(struct vcpu *v, uint32_t reason, uint64_t qualificatio
 {
 	struct cpuid_regs r;
 
-	log_error("CPU %u: VM entry failed: exit reason %#x (%u%s), qualification %#lx; "
-		  "check the dump with tools/vmcs-check",
-		  v->id, reason, reason & 0xFFFF,
-		  (reason & 0xFFFF) == EXIT_INVALID_GUEST_STATE ? ", invalid guest state" : "",
-		  qualification);
+	if (reason)
+		log_error("CPU %u: VM entry failed: exit reason %#x (%u%s), qualification %#lx; "
+			  "check the dump with tools/vmcs-check",
+			  v->id, reason, reason & 0xFFFF,
+			  (reason & 0xFFFF) == EXIT_INVALID_GUEST_STATE ? ", invalid guest state"
+									 : "",
+			  qualification);
+	else
+		log_error("CPU %u: the VMCS at the failed entry instruction follows", v->id);
 	log_error("vmcs-dump begin cpu %u reason %u qualification %#lx", v->id, reason & 0xFFFF,
 		  qualification);
 	for (unsigned i = 0; i < sizeof(guest_fields) / sizeof(guest_fields[0]); i++)

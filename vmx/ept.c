@@ -134,8 +134,13 @@ enum err vmx_mtrr_access(struct vcpu *v, uint32_t msr, bool write, uint64_t *val
 	enum err e = ept_mtrr_access(msr, write, value, &changed);
 
 	if (e == E_OK && changed) {
+		uint64_t def_type;
+
 		e = retype(ept.table_va(ept.opaque, ept.root), 3, 0);
 		__atomic_add_fetch(&vmx_ept_generation, 1, __ATOMIC_RELEASE);
+		ept_mtrr_access(0x2FF, false, &def_type, &changed);
+		log_info("guest MTRRs in effect (IA32_MTRR_DEF_TYPE %#lx): EPT memory types retyped",
+			 def_type);
 		if (e != E_OK)
 			log_error("CPU %u: out of memory retyping the EPT after the guest wrote MTRR "
 				  "%#x; some pages keep their old memory type",

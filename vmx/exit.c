@@ -159,7 +159,10 @@ void vmx_exit_decode(struct vcpu *v, struct vm_exit *exit)
 		exit->kind = VM_EXIT_NONE;
 		return;
 	case EXIT_EPT_MISCONFIG:
-		unexpected(exit, "EPT misconfiguration (a bug in Shoji's EPT)", basic, 0);
+		unexpected(exit,
+			   "EPT misconfiguration (a bug in Shoji's EPT, or guest state the CPU "
+			   "should have refused)",
+			   basic, 0);
 		return;
 	case EXIT_TASK_SWITCH:
 		unexpected(exit, "task switch (not emulated on VT-x yet: issue #5)", basic,

@@ -284,6 +284,11 @@ void vmx_set_reg(struct vcpu *v, enum vm_reg reg, uint64_t value)
 		break;
 	}
 	case VM_REG_TSC_OFFSET: vmwrite(VMCS_TSC_OFFSET, value); break;
+	case VM_REG_CR4: /* the guest reads what it wrote; VMXE stays on */
+		vmwrite(VMCS_CR4_SHADOW, value);
+		vmwrite(VMCS_GUEST_CR4, vmx_guest_cr4(value));
+		vmx_invvpid_all(); /* as the MOV would flush (PGE, PCIDE...) */
+		break;
 	default:
 		if (reg <= VM_REG_R15) {
 			((uint64_t *)&v->regs)[reg] = value;

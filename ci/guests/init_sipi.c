@@ -5,7 +5,9 @@
  * inside Shoji; invalid combinations (INIT to self, SIPI to all including
  * self) change nothing; an INIT a CPU sends to its own APIC ID parks it in
  * Shoji, from where a SIPI starts it again - never a real reset.  Needs
- * "cpus=N" (N >= 4) on its command line.
+ * "cpus=N" (N >= 4) on its command line.  With "x2apic" every CPU runs its
+ * APIC in x2APIC mode (through IA32_APIC_BASE) and the IPIs go through the
+ * ICR MSR: physical, cluster-logical and the 0xFFFFFFFF broadcasts.
  *
  * Expect: SUCCESS
  */
@@ -26,6 +28,9 @@ static inline void *low(uintptr_t a)
 #define MAILBOX ((volatile uint32_t *)low(0x600))
 #define SELF_INIT ((volatile uint32_t *)low(0x640))
 #define START_COUNT ((volatile uint32_t *)low(0x6F0))
+#define X2APIC_MODE ((volatile uint32_t *)low(0x6F4))
+#define MSR_APIC_BASE 0x1B
+#define MSR_X2APIC_ICR 0x830
 #define AP_COMMON 0x30000
 #define APIC_ICR_LOW ((volatile uint32_t *)0xFEE00300)
 #define APIC_ICR_HIGH ((volatile uint32_t *)0xFEE00310)
@@ -42,9 +47,14 @@ extern const char ap_stub_start[], ap_stub_end[], ap_common_start[], ap_common_e
 
 static unsigned cpus;
 static uint32_t self_id;
+static bool x2apic;
 
 static void send(uint32_t dest, uint32_t low)
 {
+	if (x2apic) { /* the destination is 32 bits, in the ICR's high half */
+		kit_wrmsr(MSR_X2APIC_ICR, (uint64_t)dest << 32 | low);
+		return;
+	}
 	*APIC_ICR_HIGH = dest << 24;
 	*APIC_ICR_LOW = low;
 	for (int i = 0; i < 100000 && (*APIC_ICR_LOW & (1u << 12)); i++)
@@ -106,6 +116,11 @@ static void check(const char *what, uint32_t expect, uint8_t vector)
 	kit_printf("init-sipi: %s: CPUs %#x started at vector %#x\n", what, expect, vector);
 }
 
+static uint32_t aps_mask(void)
+{
+	return ((1u << cpus) - 1) & ~1u;
+}
+
 static void install_ap_code(void)
 {
 	static const uint64_t gdt[3] = { 0, 0x00CF9A000000FFFFULL, 0x00CF92000000FFFFULL };
@@ -119,6 +134,53 @@ static void install_ap_code(void)
 		       (size_t)(ap_stub_end - ap_stub_start));
 	for (unsigned i = 0; i < 16; i++)
 		SELF_INIT[i] = 0;
+}
+
+/* x2APIC: the same rules through the ICR MSR, with 32-bit destinations. */
+static void x2apic_main(void)
+{
+	clear_mailbox();
+	send(1, INIT_ASSERT);
+	send(1, STARTUP | 0x21);
+	send(1, STARTUP | 0x21);
+	check("x2APIC physical INIT and SIPI to APIC 1", 0x2, 0x21);
+	clear_mailbox();
+	send(3, INIT_ASSERT);
+	send(3, STARTUP | 0x22);
+	check("x2APIC physical INIT and SIPI to APIC 3", 0x8, 0x22);
+	/* Every AP in x2APIC mode from here on. */
+	clear_mailbox();
+	send(0, INIT_ASSERT | SH_ALL_BUT_SELF);
+	send(0, STARTUP | SH_ALL_BUT_SELF | 0x23);
+	check("x2APIC INIT and SIPI to all excluding self", aps_mask(), 0x23);
+	/* Cluster-logical: cluster 0, bits 2 and 3 are APIC IDs 2 and 3
+	 * (SDM 10.12.10.2: logical ID = (ID >> 4) << 16 | 1 << (ID & 15)). */
+	clear_mailbox();
+	send(0x0000000C, INIT_ASSERT | LOGICAL);
+	send(0, STARTUP | SH_ALL_BUT_SELF | 0x24);
+	check("x2APIC cluster-logical INIT to CPUs 2 and 3, SIPI to all excluding self", 0xC,
+	      0x24);
+	/* Logical SIPI: in x2APIC the logical ID survives INIT (it is the ID). */
+	clear_mailbox();
+	send(0x00000002, INIT_ASSERT | LOGICAL);
+	send(0x00000002, STARTUP | LOGICAL | 0x2B);
+	check("x2APIC cluster-logical INIT and SIPI to CPU 1", 0x2, 0x2B);
+	/* The 32-bit broadcasts. */
+	clear_mailbox();
+	send(0, INIT_ASSERT | SH_ALL_BUT_SELF);
+	send(0xFFFFFFFF, STARTUP | 0x25);
+	check("x2APIC SIPI to the physical broadcast 0xFFFFFFFF", aps_mask(), 0x25);
+	clear_mailbox();
+	send(0, INIT_ASSERT | SH_ALL_BUT_SELF);
+	send(0xFFFFFFFF, STARTUP | LOGICAL | 0x26);
+	check("x2APIC SIPI to the logical broadcast 0xFFFFFFFF", aps_mask(), 0x26);
+	/* 0xFF is no broadcast in x2APIC: a physical SIPI to APIC 0xFF reaches nobody. */
+	clear_mailbox();
+	send(0, INIT_ASSERT | SH_ALL_BUT_SELF);
+	send(0xFF, STARTUP | 0x27);
+	check("x2APIC SIPI to APIC 0xFF (not a broadcast in x2APIC)", 0, 0x27);
+	send(0, STARTUP | SH_ALL_BUT_SELF | 0x28);
+	check("x2APIC SIPI after the one that missed", aps_mask(), 0x28);
 }
 
 void test_main(const struct kit_boot *boot)
@@ -142,6 +204,17 @@ void test_main(const struct kit_boot *boot)
 		kit_error("expected to run on APIC ID 0, not %u", self_id);
 	aps = ((1u << cpus) - 1) & ~1u;
 	install_ap_code();
+	if (kit_cmdline_has(boot, "x2apic")) {
+		kit_cpuid(1, 0, r);
+		if (!(r[2] & (1u << 21)))
+			kit_skip("this CPU has no x2APIC (QEMU TCG lacks it)");
+		x2apic = true;
+		*X2APIC_MODE = 1;
+		kit_wrmsr(MSR_APIC_BASE, kit_rdmsr(MSR_APIC_BASE) | 0xC00);
+		x2apic_main();
+		kit_success();
+	}
+	*X2APIC_MODE = 0;
 
 	/* Physical destination, one CPU each. */
 	clear_mailbox();

@@ -4,10 +4,12 @@
  * jumps to the common part, copied to AP_COMMON (0x30000), which sets the
  * CPU's local APIC up for flat logical addressing (LDR = 1 << (24 + id)),
  * reports "started at this vector" in the mailbox and halts.  If asked to
- * (SELF_INIT slot), it sends INIT to its own APIC ID instead. */
+ * (SELF_INIT slot), it sends INIT to its own APIC ID instead.  In the
+ * x2APIC variant it switches its APIC to x2APIC mode instead. */
 #define MAILBOX 0x600       /* dword per APIC ID: 0x100 | vector */
 #define SELF_INIT 0x640     /* dword per APIC ID: nonzero = INIT yourself */
 #define START_COUNT 0x6F0
+#define X2APIC_MODE 0x6F4   /* nonzero: the APs go to x2APIC mode */
 #define AP_COMMON 0x30000
 #define APIC 0xFEE00000
 
@@ -39,6 +41,8 @@ ap_common_start:
 	cpuid
 	shrl $24, %ebx
 	movl %ebx, %edi /* APIC ID */
+	cmpl $0, X2APIC_MODE
+	jne 4f
 	movl $0x1FF, APIC + 0xF0 /* SVR: enabled */
 	movl $0xFFFFFFFF, APIC + 0xE0 /* DFR: flat */
 	movl %edi, %ecx
@@ -56,6 +60,17 @@ ap_common_start:
 	movl $0x0000C500, APIC + 0x300 /* INIT, level assert, to ourselves */
 2:	pause
 	jmp 2b /* never reached under Shoji: the INIT parks us */
+	jmp 1f
+	/* x2APIC: enable it (from xAPIC, or again), then SVR; the logical ID
+	 * follows from the APIC ID (cluster mode). */
+4:	movl $0x1B, %ecx
+	rdmsr
+	orl $0xC00, %eax
+	wrmsr
+	movl $0x80F, %ecx
+	movl $0x1FF, %eax
+	xorl %edx, %edx
+	wrmsr
 1:	movl %esi, %eax
 	orl $0x100, %eax
 	movl %eax, MAILBOX(, %edi, 4)

@@ -12,6 +12,7 @@ struct cpu_features {
 	bool page_1g;
 	bool tsc_adjust;
 	uint64_t efer_writable; /* EFER bits a guest may write (SVME excluded) */
+	uint64_t cr4_writable;  /* CR4 bits a guest may set (VMXE, SMXE excluded) */
 };
 
 extern struct cpu_features cpu_features;

@@ -35,5 +35,6 @@ void vmexit_msr(struct vcpu *v, struct vm_exit *e);
 void vmexit_io(struct vcpu *v, struct vm_exit *e);
 void vmexit_nested_fault(struct vcpu *v, struct vm_exit *e);
 void vmexit_xsetbv(struct vcpu *v, struct vm_exit *e);
+void vmexit_cr_write(struct vcpu *v, struct vm_exit *e);
 
 #endif

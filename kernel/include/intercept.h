@@ -22,9 +22,6 @@ enum msr_emul {
 	MSR_EMUL_FEATURE_CONTROL, /* locked, with VMXON disabled; writes #GP */
 };
 
-/* Whose MSR it is: a rule for another vendor's MSR does not apply (the
- * access then goes to the CPU, which refuses it as a bare one would). */
-enum msr_vendor { MSR_ANY_VENDOR, MSR_AMD_ONLY, MSR_INTEL_ONLY };
 
 struct msr_rule {
 	uint32_t msr;
@@ -32,7 +29,6 @@ struct msr_rule {
 	bool trap_read, trap_write;
 	enum msr_emul emul;
 	const char *reason;
-	enum msr_vendor vendor;
 };
 
 extern const struct msr_rule msr_rules[];

@@ -57,6 +57,7 @@ enum vm_exit_kind {
 				   (the virtualization instructions: Shoji is hidden) */
 	VM_EXIT_INVD,
 	VM_EXIT_XSETBV,         /* VT-x exits on every XSETBV */
+	VM_EXIT_CR_WRITE,       /* a MOV to a control register the core checks */
 	VM_EXIT_TRIPLE_FAULT,   /* shutdown */
 	VM_EXIT_ENTRY_FAILED,   /* the hardware refused the guest state */
 	VM_EXIT_UNKNOWN,        /* an exit the back end did not expect */
@@ -85,6 +86,11 @@ struct vm_exit {
 			paddr_t gpa;
 			bool read, write, fetch, present;
 		} npf;
+		struct {
+			uint8_t cr;
+			bool value_known; /* else the core decodes the MOV */
+			uint64_t value;
+		} cr;
 		struct { const char *what; uint64_t code, info1, info2; } raw;
 	};
 };

@@ -38,8 +38,7 @@ static void test_msrpm_has_exactly_the_rules(void **state)
 		expected += msr_rules[i].trap_read + msr_rules[i].trap_write;
 	assert_int_equal(set, expected);
 
-	struct msr_rule unreachable = { 0x40000000, "x", true, true, MSR_EMUL_READ_ONLY, "x",
-					 MSR_ANY_VENDOR };
+	struct msr_rule unreachable = { 0x40000000, "x", true, true, MSR_EMUL_READ_ONLY, "x" };
 
 	assert_int_equal(svm_msrpm_build(msrpm, &unreachable, 1, &bad), E_RANGE);
 	assert_int_equal(bad, 0x40000000);

@@ -90,6 +90,14 @@ static inline uint64_t kit_rdmsr(uint32_t msr)
 	return (uint64_t)hi << 32 | lo;
 }
 
+static inline uint64_t kit_rdtsc(void)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return (uint64_t)hi << 32 | lo;
+}
+
 static inline void kit_wrmsr(uint32_t msr, uint64_t v)
 {
 	__asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)));
