@@ -4,7 +4,7 @@ shell, types a command, checks its answer, types poweroff, and expects the
 emulator to end and the command with status 0.
 
     test_run_command.py                 QEMU (cli.run)
-    test_run_command.py --vmx --bare    Bochs, Linux alone (cli.run-vmx)
+    test_run_command.py --vmx           Bochs, Shoji on VT-x (cli.run-vmx)
     test_run_command.py --uefi          OVMF and loadshoji.efi (cli.run-uefi)
 
 Expect: the README's run command boots Linux under Shoji to a working shell.

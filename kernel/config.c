@@ -130,14 +130,24 @@ static bool parse_vmcs_corrupt(const struct config_key *key, const char *value,
 	return true;
 }
 
-static bool parse_smi_intercept(const struct config_key *key, const char *value,
-				struct shoji_config *cfg)
+/* Test hooks by name (kernel/test_hooks.c): for CI only. */
+static bool parse_test_hook(const struct config_key *key, const char *value,
+			    struct shoji_config *cfg)
 {
+	static const struct { const char *name; uint32_t bit; } hooks[] = {
+		{ "entry-window-nmi", CONFIG_TEST_ENTRY_WINDOW_NMI },
+		{ "protect-page", CONFIG_TEST_PROTECT_PAGE },
+		{ "smi-passthrough", CONFIG_TEST_SMI_PASSTHROUGH },
+	};
+
 	(void)key;
-	if (strcmp(value, "on") != 0 && strcmp(value, "off") != 0)
-		return false;
-	cfg->test_no_smi_intercept = strcmp(value, "off") == 0;
-	return true;
+	for (size_t i = 0; i < ARRAY_SIZE(hooks); i++) {
+		if (strcmp(value, hooks[i].name) == 0) {
+			cfg->test_hooks |= hooks[i].bit;
+			return true;
+		}
+	}
+	return false;
 }
 
 static const struct config_key config_keys[] = {
@@ -146,8 +156,7 @@ static const struct config_key config_keys[] = {
 	{ "vmm.serial", parse_serial,
 	  "com1, com2, com3, com4, none, or an I/O port from 0x100 to 0xfff8", 0x100, 0xFFF8, 1 },
 	{ "vmm.loglevel", parse_loglevel, "error, warn, info or debug", 0, 0, 1 },
-	{ "vmm.test_smi_intercept", parse_smi_intercept,
-	  "on or off (a test hook: off lets SMIs enter SMM from guest mode)", 0, 0, 1 },
+	{ "vmm.test_hook", parse_test_hook, "entry-window-nmi or protect-page (a test hook)", 0, 0, 1 },
 	{ "vmm.test_vmcs_corrupt", parse_vmcs_corrupt,
 	  "ENCODING:AND:OR[:long] in hex (a test hook: see tools/vmcs-corruptions.txt)", 0, 0, 1 },
 };

@@ -20,6 +20,11 @@ void cpuid_filter(uint32_t leaf, uint32_t subleaf, uint64_t guest_cr4, struct cp
 		r->ecx = (r->ecx & ~(uint32_t)BIT(27)) | ((guest_cr4 & BIT(18)) ? BIT(27) : 0);
 		break;
 	case 7:
+		/* PCID (leaf 1) and INVPCID stay as the CPU reports them: SPEC
+		 * item 6 offers them only with EPT or NPT, and neither back end
+		 * runs without (vmx.c needs EPT and unrestricted guest, svm.c
+		 * NPT).  VT-x runs INVPCID natively ("enable INVPCID"); where
+		 * CPUID has no PCID, MOV to CR4 refuses PCIDE (cr_write.c). */
 		/* Likewise OSPKE mirrors CR4.PKE. */
 		if (subleaf == 0)
 			r->ecx = (r->ecx & ~(uint32_t)BIT(4)) | ((guest_cr4 & BIT(22)) ? BIT(4) : 0);

@@ -23,6 +23,17 @@ const struct msr_rule msr_rules[] = {
 	  "INIT and SIPI must never reach a real CPU: Shoji carries them out (x2APIC mode)" },
 	{ 0x3B, "IA32_TSC_ADJUST", true, true, MSR_EMUL_TSC_ADJUST,
 	  "writing it changes the real TSC; emulated through the TSC offset (SPEC item 5)" },
+	{ 0x6E0, "IA32_TSC_DEADLINE", true, true, MSR_EMUL_TSC_DEADLINE,
+	  "the local APIC compares it with the real TSC: a guest with a TSC offset needs it "
+	  "translated (host deadline = guest deadline - offset) and read back as it wrote it" },
+	{ 0x1D9, "IA32_DEBUGCTL", true, true, MSR_EMUL_DEBUGCTL,
+	  "bits CPUID does not offer must #GP; on VT-x the guest's value lives in the VMCS (load/"
+	  "save debug controls), where a reserved bit would fail the entry instead; reads come from "
+	  "the same place, so the guest reads what was stored even where the CPU does not model "
+	  "the MSR (Bochs)" },
+	{ 0xDA0, "IA32_XSS", false, true, MSR_EMUL_XSS,
+	  "no VT-x/SVM control filters it: only the supervisor state components CPUID.(0xD,1) "
+	  "reports may be set" },
 	{ 0xC0000080, "EFER", true, true, MSR_EMUL_EFER,
 	  "SVME must stay set under the guest and be invisible to it" },
 	{ 0x3A, "IA32_FEATURE_CONTROL", true, true, MSR_EMUL_FEATURE_CONTROL,

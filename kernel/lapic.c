@@ -51,6 +51,17 @@ static void xapic_wait_idle(uint64_t base)
 		cpu_relax();
 }
 
+volatile uint32_t *lapic_prepare_self_ipi(void)
+{
+	uint64_t base = rdmsr(MSR_APIC_BASE);
+
+	if (!(base & APIC_BASE_ENABLE) || x2apic_mode(base))
+		return NULL;
+	xapic_wait_idle(base);
+	*xapic_reg(base, LAPIC_ICR_HIGH) = lapic_id() << 24;
+	return xapic_reg(base, LAPIC_ICR_LOW);
+}
+
 enum err lapic_send(uint32_t apic_id, uint32_t icr_low)
 {
 	uint64_t base = rdmsr(MSR_APIC_BASE);

@@ -2,6 +2,8 @@
  * Shoji's region, which reads as zeros; beyond the eagerly mapped range
  * (high MMIO) pages are mapped on first touch. */
 #include "apic_trap.h"
+#include "config.h"
+#include "test_hooks.h"
 #include "exit.h"
 #include "guest.h"
 #include "log.h"
@@ -40,6 +42,9 @@ void vmexit_nested_fault(struct vcpu *v, struct vm_exit *e)
 			vcpu_skip_insn(v, e);
 		return;
 	}
+	if (__builtin_expect(core_config->test_hooks != 0, 0) && e->npf.write && e->npf.present &&
+	    test_hook_write_fault(v, gpa, e->in_delivery))
+		return; /* the write, or the event's delivery, is tried again */
 	if (!e->npf.present) {
 		enum err r = vm_backend->map_identity(v, ALIGN_DOWN(gpa, PAGE_2M), PAGE_2M);
 

@@ -41,6 +41,14 @@ void svm_exit_decode(struct vcpu *v, struct vm_exit *exit)
 		uint32_t type = intinfo & EVENT_TYPE_MASK, vector = intinfo & 0xFF;
 
 		exit->in_delivery = true;
+		/* QEMU 7.2 records an external interrupt cut short as an
+		 * exception, and its VMRUN then refuses to inject an exception
+		 * with that vector.  No exception has a vector above 30 (31 is
+		 * reserved): such an event is an interrupt (type 0). */
+		if (type == EVENT_TYPE_EXCEPTION && vector >= 31) {
+			intinfo &= ~(uint64_t)(EVENT_TYPE_MASK | EVENT_ERROR_VALID);
+			type = 0;
+		}
 		if (type != EVENT_TYPE_SOFT_INT &&
 		    !(type == EVENT_TYPE_EXCEPTION && (vector == 3 || vector == 4)))
 			c->event_inject = intinfo;
@@ -103,6 +111,15 @@ void svm_exit_decode(struct vcpu *v, struct vm_exit *exit)
 		 * this window is counted by the core's handler and handed to the
 		 * guest before the next entry (kernel/nmi.c). */
 		__asm__ volatile("stgi; clgi" ::: "memory");
+		exit->kind = VM_EXIT_NONE;
+		return;
+	case VMEXIT_IRET:
+		svm_iret_intercepted(v->backend);
+		exit->kind = VM_EXIT_NONE;
+		return;
+	case VMEXIT_DB:
+		if (!svm_debug_intercepted(v, v->backend))
+			svm_inject_exception(v, 1, false, 0); /* the guest's own #DB */
 		exit->kind = VM_EXIT_NONE;
 		return;
 	case VMEXIT_INVLPGA:

@@ -83,6 +83,9 @@ static void svm_vcpu_run(struct vcpu *v, struct vm_exit *exit)
 		g->rip += exit->insn_len;
 		if (!(g->efer & EFER_LMA))
 			g->rip &= 0xFFFFFFFF; /* EIP wraps outside long mode */
+		/* The instruction retired: an STI or MOV SS shadow it was in
+		 * ends with it (APM 15.21.5), as on VT-x (vmx.c). */
+		s->vmcb->control.int_state &= ~1ULL;
 		exit->complete = false;
 	}
 	uint64_t gen = __atomic_load_n(&svm_npt_generation, __ATOMIC_ACQUIRE);
@@ -92,6 +95,12 @@ static void svm_vcpu_run(struct vcpu *v, struct vm_exit *exit)
 		s->vmcb->control.tlb_control = 1;
 	}
 	g->rax = v->regs.rax;
+	if (__builtin_expect(v->test_nmi_in_entry_window, 0)) {
+		/* Test hook: an NMI after the core's last look.  GIF, clear
+		 * from here to VMRUN, holds it; the NMI intercept takes it. */
+		v->test_nmi_in_entry_window = false;
+		lapic_send(v->apic_id, ICR_NMI | ICR_ASSERT);
+	}
 	svm_vmrun(&v->regs, s->vmcb_pa, s->cpu->host_vmcb_pa);
 	v->regs.rax = s->vmcb->save.rax;
 	s->vmcb->control.tlb_control = 0;
@@ -109,11 +118,14 @@ static enum err svm_protect_page(paddr_t gpa, bool writable)
 	return svm_npt_protect(gpa, writable);
 }
 
-/* SVM has no NMI window.  A self-NMI, held by GIF until VMRUN and
- * recognized right after the queued event's delivery, makes the NMI
- * intercept exit at the first moment the guest can take ours. */
+/* SVM has no NMI window.  Inside the guest's NMI handler, the IRET
+ * intercept is it (nmi.c).  Behind a queued event, a self-NMI, held by GIF
+ * until VMRUN and recognized right after that event's delivery, makes the
+ * NMI intercept exit at the first moment the guest can take ours. */
 static void svm_request_nmi_window(struct vcpu *v)
 {
+	if (((struct svm_vcpu *)v->backend)->nmi_masked)
+		return; /* the IRET intercept and its single step come first (nmi.c) */
 	if (lapic_send(v->apic_id, ICR_NMI | ICR_ASSERT) != E_OK)
 		log_warn("CPU %u: an NMI waits for the next exit (local APIC disabled)", v->id);
 }

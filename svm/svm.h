@@ -19,7 +19,20 @@ struct svm_vcpu {
 	paddr_t vmcb_pa;
 	struct svm_cpu *cpu;
 	uint64_t npt_generation; /* of the nested tables this vCPU's TLB holds */
+	/* The guest is in an NMI handler Shoji injected (until its IRET): SVM
+	 * keeps no such state for the core to read, so it is tracked here
+	 * (IRET intercept, then one single step past the IRET). */
+	bool nmi_masked;
+	bool stepping_iret;    /* TF set by Shoji for that single step */
+	bool guest_tf;         /* the guest's own TF when the step began */
+	uint64_t guest_dr6;    /* DR6 before the step, put back after */
 };
+
+/* nmi.c: the guest's NMI blocking on SVM. */
+void svm_nmi_injected(struct svm_vcpu *s);
+void svm_iret_intercepted(struct svm_vcpu *s);
+bool svm_debug_intercepted(struct vcpu *v, struct svm_vcpu *s);
+void svm_nmi_state_reset(struct svm_vcpu *s);
 
 /* Set at probe: the CPU saves the next RIP of intercepted instructions. */
 extern bool svm_has_next_rip;

@@ -12,6 +12,8 @@
 #include "svm.h"
 #include "x86.h"
 
+#define MSR_DEBUGCTL 0x1D9
+
 static_assert(offsetof(struct vmcb, control.exit_code) == 0x070, "VMCB layout");
 static_assert(offsetof(struct vmcb, control.n_cr3) == 0x0B0, "VMCB layout");
 static_assert(offsetof(struct vmcb, control.insn_bytes) == 0x0D1, "VMCB layout");
@@ -22,6 +24,7 @@ static_assert(offsetof(struct vmcb, save.rsp) == 0x5D8, "VMCB layout");
 static_assert(offsetof(struct vmcb, save.rax) == 0x5F8, "VMCB layout");
 static_assert(offsetof(struct vmcb, save.cr2) == 0x640, "VMCB layout");
 static_assert(offsetof(struct vmcb, save.g_pat) == 0x668, "VMCB layout");
+static_assert(offsetof(struct vmcb, save.dbgctl) == 0x670, "VMCB layout");
 static_assert(sizeof(struct vmcb) == 4096, "VMCB is one page");
 
 /* Built once, shared by every vCPU: the intercept tables do not change. */
@@ -109,7 +112,7 @@ enum err svm_vcpu_init(struct vcpu *v, const struct guest_memory_plan *plan,
 	c->intercept_cr = INTERCEPT_CR4_WRITE;
 	c->intercept_misc1 = INTERCEPT_NMI | INTERCEPT_SMI | INTERCEPT_CPUID | INTERCEPT_INVD |
 			     INTERCEPT_INVLPGA | INTERCEPT_IOIO | INTERCEPT_MSR | INTERCEPT_SHUTDOWN;
-	if (core_config->test_no_smi_intercept) /* test hook only: see config.h */
+	if (core_config->test_hooks & CONFIG_TEST_SMI_PASSTHROUGH) /* test only: config.h */
 		c->intercept_misc1 &= ~INTERCEPT_SMI;
 	c->intercept_misc2 = INTERCEPT_VMRUN | INTERCEPT_VMMCALL | INTERCEPT_VMLOAD |
 			     INTERCEPT_VMSAVE | INTERCEPT_STGI | INTERCEPT_CLGI | INTERCEPT_SKINIT;
@@ -165,6 +168,12 @@ uint64_t svm_get_reg(struct vcpu *v, enum vm_reg reg)
 	case VM_REG_DR7: return g->dr7;
 	case VM_REG_PAT: return g->g_pat;
 	case VM_REG_TSC_OFFSET: return ((struct svm_vcpu *)v->backend)->vmcb->control.tsc_offset;
+	case VM_REG_DEBUGCTL: {
+		uint64_t value = 0;
+
+		msr_read_safe(MSR_DEBUGCTL, &value); /* see set_reg */
+		return value;
+	}
 	default:
 		if (reg <= VM_REG_R15)
 			return ((const uint64_t *)&v->regs)[reg];
@@ -188,6 +197,15 @@ void svm_set_reg(struct vcpu *v, enum vm_reg reg, uint64_t value)
 		break;
 	case VM_REG_TSC_OFFSET:
 		((struct svm_vcpu *)v->backend)->vmcb->control.tsc_offset = value;
+		break;
+	case VM_REG_DEBUGCTL:
+		/* The VMCB's DBGCTL (save area 0x670) is switched only with LBR
+		 * virtualization, which Shoji does not turn on: the guest runs
+		 * with the real MSR, as when its WRMSR passed through, and
+		 * Shoji's own code never depends on it (no TF, no BTS on AMD).
+		 * The value passed kernel/msr.c's reserved-bit check; a CPU
+		 * that still refuses it keeps its old value. */
+		msr_write_safe(MSR_DEBUGCTL, value);
 		break;
 	default:
 		if (reg <= VM_REG_R15) {
@@ -232,11 +250,12 @@ bool svm_inject_nmi(struct vcpu *v)
 {
 	struct vmcb_control *c = &((struct svm_vcpu *)v->backend)->vmcb->control;
 
-	if (c->event_inject & EVENT_VALID)
+	if ((c->event_inject & EVENT_VALID) || ((struct svm_vcpu *)v->backend)->nmi_masked)
 		return false;
 	/* APM 15.20: an injected NMI blocks further NMIs until the guest's
-	 * IRET, as a real one does. */
+	 * IRET, as a real one does; Shoji follows that IRET (nmi.c). */
 	c->event_inject = 2 | EVENT_TYPE_NMI | EVENT_VALID;
+	svm_nmi_injected(v->backend);
 	return true;
 }
 
@@ -266,6 +285,7 @@ void svm_set_startup_state(struct vcpu *v, uint8_t sipi_vector)
 	g->g_pat = 0x0007040600070406ULL;
 	s->vmcb->control.event_inject = 0;
 	s->vmcb->control.int_state = 0;
+	svm_nmi_state_reset(s);
 	s->vmcb->control.int_control = 0;
 	s->vmcb->control.tlb_control = 1;
 	cpuid(1, 0, &r);

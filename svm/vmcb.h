@@ -90,6 +90,7 @@ struct vmcb {
 #define INTERCEPT_INVLPGA BIT(26)
 #define INTERCEPT_IOIO BIT(27)
 #define INTERCEPT_MSR BIT(28)
+#define INTERCEPT_IRET BIT(20)
 #define INTERCEPT_SHUTDOWN BIT(31)
 /* intercept_misc2 (0x010) */
 #define INTERCEPT_VMRUN BIT(0)
@@ -103,6 +104,8 @@ struct vmcb {
 /* Exit codes (APM Vol. 2 appendix C). */
 #define VMEXIT_CR4_WRITE 0x14
 #define VMEXIT_EXCEPTION_BASE 0x40
+#define VMEXIT_DB 0x41
+#define VMEXIT_IRET 0x74
 #define VMEXIT_INTR 0x60
 #define VMEXIT_NMI 0x61
 #define VMEXIT_SMI 0x62

@@ -1,5 +1,6 @@
 /* See controls.h. */
 #include "controls.h"
+#include "vmcs_fields.h"
 
 bool vmx_control_adjust(uint64_t cap, uint32_t want, uint32_t need, uint32_t *out,
 			uint32_t *missing)
@@ -15,6 +16,18 @@ bool vmx_control_adjust(uint64_t cap, uint32_t want, uint32_t need, uint32_t *ou
 uint64_t vmx_cr_fixed(uint64_t value, uint64_t fixed0, uint64_t fixed1, uint64_t relaxed)
 {
 	return (value | (fixed0 & ~relaxed)) & (fixed1 | relaxed);
+}
+
+unsigned vmx_proc2_fields(uint32_t proc2, struct vmx_field_value *out)
+{
+	unsigned n = 0;
+
+	/* SDM 25.6.20: with "enable XSAVES", XSAVES and XRSTORS exit for each
+	 * set bit of (XSS-exiting bitmap AND the guest's XSS or RFBM): the
+	 * field must be written, and zero, or the guest's calls exit. */
+	if (proc2 & PROC2_XSAVES)
+		out[n++] = (struct vmx_field_value){ VMCS_XSS_EXIT_BITMAP, 0 };
+	return n;
 }
 
 const char *vmx_insn_error_name(uint32_t error)

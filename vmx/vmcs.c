@@ -156,9 +156,12 @@ static void controls_write(struct vmx_vcpu *x)
 	if (vmx_caps.proc2_ctls & PROC2_VPID)
 		vmwrite(VMCS_VPID, x->vpid);
 	/* SPEC item 17: with XSAVES enabled the XSS-exiting bitmap must be
-	 * written, and zero: no guest XSAVES/XRSTORS exits. */
-	if (vmx_caps.proc2_ctls & PROC2_XSAVES)
-		vmwrite(VMCS_XSS_EXIT_BITMAP, 0);
+	 * written, and zero: no guest XSAVES/XRSTORS exits (controls.c). */
+	struct vmx_field_value fields[VMX_PROC2_FIELDS_MAX];
+	unsigned n = vmx_proc2_fields(vmx_caps.proc2_ctls, fields);
+
+	for (unsigned i = 0; i < n; i++)
+		vmwrite(fields[i].field, fields[i].value);
 	vmwrite(VMCS_CR0_MASK, cr0_mask());
 	vmwrite(VMCS_CR4_MASK, cr4_mask());
 	vmwrite(VMCS_TSC_OFFSET, 0);
@@ -260,6 +263,7 @@ uint64_t vmx_get_reg(struct vcpu *v, enum vm_reg reg)
 	case VM_REG_DR7: return vmread(VMCS_GUEST_DR7);
 	case VM_REG_PAT: return vmread(VMCS_GUEST_PAT);
 	case VM_REG_TSC_OFFSET: return vmread(VMCS_TSC_OFFSET);
+	case VM_REG_DEBUGCTL: return vmread(VMCS_GUEST_DEBUGCTL);
 	default:
 		if (reg <= VM_REG_R15)
 			return ((const uint64_t *)&v->regs)[reg];
@@ -284,6 +288,8 @@ void vmx_set_reg(struct vcpu *v, enum vm_reg reg, uint64_t value)
 		break;
 	}
 	case VM_REG_TSC_OFFSET: vmwrite(VMCS_TSC_OFFSET, value); break;
+	/* Loaded at entry, saved at exit (load/save debug controls). */
+	case VM_REG_DEBUGCTL: vmwrite(VMCS_GUEST_DEBUGCTL, value); break;
 	case VM_REG_CR4: /* the guest reads what it wrote; VMXE stays on */
 		vmwrite(VMCS_CR4_SHADOW, value);
 		vmwrite(VMCS_GUEST_CR4, vmx_guest_cr4(value));

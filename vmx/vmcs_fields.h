@@ -96,6 +96,7 @@
 
 /* Primary processor-based controls */
 #define PROC_INTR_WINDOW BIT(2)
+#define PROC_TSC_OFFSET BIT(3)
 #define PROC_CR3_LOAD BIT(15)
 #define PROC_CR3_STORE BIT(16)
 #define PROC_NMI_WINDOW BIT(22)

@@ -1,4 +1,4 @@
-/* int vmx_enter(struct gpregs *regs, bool launched)
+/* int vmx_enter(struct gpregs *regs, bool launched, volatile uint32_t *test_icr)
  *
  * The world switch.  Host RSP in the VMCS is set here, to the slot holding
  * `regs`, so the exit path finds where to save the guest's registers; host
@@ -50,7 +50,10 @@ vmx_entry_window_start:
 	movq STACK_PCPU_SLOT(%rax), %rax
 	cmpl $0, PCPU_NMI_COUNT(%rax)
 	jne vmx_entry_abandon
-	testl %esi, %esi /* launched?  (MOVs below keep the flags) */
+	testq %rdx, %rdx /* test hook: a self-NMI right after the last look */
+	jz 2f
+	movl $0x4400, (%rdx) /* ICR low: NMI, assert */
+2:	testl %esi, %esi /* launched?  (MOVs below keep the flags) */
 	movq R_RAX(%rdi), %rax
 	movq R_RBX(%rdi), %rbx
 	movq R_RCX(%rdi), %rcx

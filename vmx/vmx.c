@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "cpu_features.h"
+#include "lapic.h"
 #include "log.h"
 #include "mm.h"
 #include "panic.h"
@@ -35,10 +36,13 @@ static bool controls_compute(char *why, size_t why_size)
 			 missing);
 		return false;
 	}
-	/* No HLT, CR3, INVLPG or RDTSC exiting: the guest runs natively. */
-	if (!vmx_control_adjust(c->proc, 0, PROC_IO_BITMAPS | PROC_MSR_BITMAPS | PROC_SECONDARY,
+	/* No HLT, CR3, INVLPG or RDTSC exiting: the guest runs natively.  TSC
+	 * offsetting: the guest's TSC writes move only its offset (kernel/msr.c). */
+	if (!vmx_control_adjust(c->proc, 0,
+				PROC_IO_BITMAPS | PROC_MSR_BITMAPS | PROC_SECONDARY | PROC_TSC_OFFSET,
 				&c->proc_ctls, &missing)) {
-		snprintf(why, why_size, "VT-x lacks I/O or MSR bitmaps or secondary controls (%#x)",
+		snprintf(why, why_size,
+			 "VT-x lacks I/O or MSR bitmaps, TSC offsetting or secondary controls (%#x)",
 			 missing);
 		return false;
 	}
@@ -230,7 +234,13 @@ static void vmx_vcpu_run(struct vcpu *v, struct vm_exit *exit)
 	}
 	if (__builtin_expect(vmx_corrupt_pending, 0))
 		vmx_test_corrupt_before_entry(v);
-	int r = vmx_enter(&v->regs, x->launched);
+	volatile uint32_t *test_icr = NULL;
+
+	if (__builtin_expect(v->test_nmi_in_entry_window, 0)) {
+		v->test_nmi_in_entry_window = false;
+		test_icr = lapic_prepare_self_ipi(); /* the store is in vmentry.S */
+	}
+	int r = vmx_enter(&v->regs, x->launched, test_icr);
 
 	if (r == VMX_OK) {
 		host_tables_reload(v->cpu);

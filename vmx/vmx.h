@@ -100,9 +100,11 @@ void vmx_invvpid_all(void);
 
 /* vmentry.S: loads the guest GPRs and enters (VMLAUNCH unless launched);
  * returns VMX_OK after a VM exit, a VMX_FAIL_* if the entry instruction
- * failed, or VMX_ENTRY_ABANDONED if an NMI came in the entry window. */
+ * failed, or VMX_ENTRY_ABANDONED if an NMI came in the entry window.
+ * test_icr: a test hook's self-NMI, sent by a store to this ICR inside
+ * the window (NULL: none). */
 #define VMX_ENTRY_ABANDONED 3
-int vmx_enter(struct gpregs *regs, bool launched);
+int vmx_enter(struct gpregs *regs, bool launched, volatile uint32_t *test_icr);
 
 /* vmcs.c */
 enum err vmx_vcpu_init(struct vcpu *v, const struct guest_memory_plan *plan,

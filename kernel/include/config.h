@@ -30,14 +30,19 @@ struct config_vmcs_corrupt {
 	uint64_t encoding, and_mask, or_mask;
 };
 
+/* vmm.test_hook=NAME: test-only behaviour a CI scenario switches on. */
+#define CONFIG_TEST_ENTRY_WINDOW_NMI BIT(0) /* CPUID 0x4E4D4921: self-NMI in the entry window */
+#define CONFIG_TEST_PROTECT_PAGE BIT(1)     /* CPUID 0x4F50524F: write-protect a page */
+/* SVM: no SMI intercept, so QEMU enters SMM from guest mode (the Secure
+ * Boot spike, uefi-sb-smi-passthrough). */
+#define CONFIG_TEST_SMI_PASSTHROUGH BIT(2)
+
 struct shoji_config {
 	uint64_t memsize;       /* vmm.memsize: bytes of the reserved region */
 	uint16_t serial_port;   /* vmm.serial: I/O port of the log UART, 0 = none */
 	enum config_loglevel loglevel; /* vmm.loglevel */
 	struct config_vmcs_corrupt vmcs_corrupt; /* vmm.test_vmcs_corrupt */
-	/* vmm.test_smi_intercept=off (test hook, SVM): SMIs are not
-	 * intercepted, so QEMU enters SMM from guest mode (Secure Boot spike). */
-	bool test_no_smi_intercept;
+	uint32_t test_hooks;    /* vmm.test_hook (may repeat): CONFIG_TEST_* */
 
 	/* What was set, in order, for the log ("config applied"). */
 	struct config_applied applied[CONFIG_MAX_APPLIED];

@@ -12,6 +12,9 @@ enum msr_emul {
 	MSR_EMUL_EFER,        /* SVME kept set and hidden; reserved bits #GP */
 	MSR_EMUL_TSC,         /* a write moves this vCPU's TSC offset */
 	MSR_EMUL_TSC_ADJUST,  /* emulated through the TSC offset */
+	MSR_EMUL_TSC_DEADLINE, /* translated by the TSC offset */
+	MSR_EMUL_DEBUGCTL,    /* reserved bits #GP; VT-x: into the VMCS guest field */
+	MSR_EMUL_XSS,         /* only the bits CPUID.(0xD,1) reports; others #GP */
 	MSR_EMUL_APIC_BASE,   /* written through, unless aimed at Shoji's memory */
 	MSR_EMUL_READ_ONLY,   /* reads pass through, writes #GP */
 	MSR_EMUL_VM_CR,       /* reads "SVM disabled and locked", writes #GP */

@@ -39,6 +39,10 @@ uint32_t lapic_id(void);
  * APIC is disabled. */
 enum err lapic_send(uint32_t apic_id, uint32_t icr_low);
 
+/* Test hooks: makes the IPI one store of ICR-low bits to the returned
+ * register sends go to this CPU (xAPIC mode only; NULL otherwise). */
+volatile uint32_t *lapic_prepare_self_ipi(void);
+
 /* Writes a guest's complete ICR value (as decoded from its writes). */
 void lapic_write_icr(uint64_t value, bool x2apic);
 

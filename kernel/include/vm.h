@@ -22,6 +22,7 @@ enum vm_reg {
 	VM_REG_CR0, VM_REG_CR2, VM_REG_CR3, VM_REG_CR4, VM_REG_EFER,
 	VM_REG_DR6, VM_REG_DR7, VM_REG_PAT,
 	VM_REG_TSC_OFFSET,      /* guest TSC = host TSC + offset */
+	VM_REG_DEBUGCTL,        /* the IA32_DEBUGCTL the guest runs with */
 	VM_REG_COUNT,
 };
 
@@ -163,6 +164,7 @@ struct vcpu {
 	volatile uint32_t kick_outstanding; /* [atomic] a kick NMI is on its way */
 	bool nmi_pending;          /* [own] a guest NMI waiting to be injected */
 	bool started_logged;       /* [own] the first exit after a start was logged */
+	bool test_nmi_in_entry_window; /* [own] test hook (kernel/test_hooks.c) */
 	/* The guest's local APIC as its trapped writes set it. */
 	uint32_t icr_high, ldr, dfr; /* [lock] (ldr/dfr read by senders) */
 	uint64_t apic_base;        /* [own] IA32_APIC_BASE as the guest last wrote it */

@@ -88,7 +88,7 @@ static void test_cmdline_errors_name_key_value_and_expectation(void **state)
 	static const struct bad_case cases[] = {
 		{ "x vmm.bogus=1", E_NOTFOUND,
 		  "command line, word 2: vmm.bogus=1: unknown key; expected one of vmm.memsize, "
-		  "vmm.serial, vmm.loglevel, vmm.test_smi_intercept, vmm.test_vmcs_corrupt" },
+		  "vmm.serial, vmm.loglevel, vmm.test_hook, vmm.test_vmcs_corrupt" },
 		{ "x vmm.memsize=12X", E_INVAL,
 		  "command line, word 2: vmm.memsize=12X: bad value; expected a size from 16M to 1G "
 		  "that is a multiple of 2M, like 32M" },

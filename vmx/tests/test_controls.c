@@ -52,6 +52,31 @@ static void test_secondary_controls_on_skylake(void **state)
 	assert_int_equal(missing, PROC2_EPT | PROC2_UNRESTRICTED);
 }
 
+/* Issue #5 item 6: with XSAVES enabled the XSS-exiting bitmap is written
+ * as zero; without it the field is left alone (it may not exist). */
+static void test_xss_exiting_bitmap_zero(void **state)
+{
+	struct vmx_field_value f[VMX_PROC2_FIELDS_MAX];
+	unsigned n;
+	bool found = false;
+
+	(void)state;
+	for (unsigned i = 0; i < VMX_PROC2_FIELDS_MAX; i++)
+		f[i] = (struct vmx_field_value){ 0xFFFFFFFF, ~0ULL };
+	n = vmx_proc2_fields(PROC2_EPT | PROC2_UNRESTRICTED | PROC2_XSAVES, f);
+	assert_true(n <= VMX_PROC2_FIELDS_MAX);
+	for (unsigned i = 0; i < n; i++) {
+		if (f[i].field == VMCS_XSS_EXIT_BITMAP) {
+			assert_int_equal(f[i].value, 0);
+			found = true;
+		}
+	}
+	assert_true(found);
+	n = vmx_proc2_fields(PROC2_EPT | PROC2_UNRESTRICTED, f);
+	for (unsigned i = 0; i < n; i++)
+		assert_int_not_equal(f[i].field, VMCS_XSS_EXIT_BITMAP);
+}
+
 static void test_cr_fixed_bits(void **state)
 {
 	(void)state;
@@ -127,6 +152,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_forced_bits_set_and_disallowed_cleared),
 		cmocka_unit_test(test_secondary_controls_on_skylake),
+		cmocka_unit_test(test_xss_exiting_bitmap_zero),
 		cmocka_unit_test(test_cr_fixed_bits),
 		cmocka_unit_test(test_insn_error_names),
 		cmocka_unit_test(test_msr_bitmap_has_exactly_the_rules),

@@ -88,8 +88,19 @@ VERDICT_FN(kit_failure, "FAILURE")
 
 void kit_trap_handler(struct trap_frame *f);
 
+static kit_handler_fn vector_handlers[32];
+
+void kit_set_handler(unsigned vector, kit_handler_fn fn)
+{
+	vector_handlers[vector] = fn;
+}
+
 void kit_trap_handler(struct trap_frame *f)
 {
+	if (f->vector < 32 && vector_handlers[f->vector]) {
+		f->rip = vector_handlers[f->vector](f->rip, f->rflags);
+		return;
+	}
 	if (kit_catch_rsp) {
 		kit_last_error_code = f->error;
 		f->rax = f->vector;

@@ -60,6 +60,12 @@ void kit_require_shoji(const struct kit_boot *boot);
 /* True if the command line holds the word. */
 bool kit_cmdline_has(const struct kit_boot *boot, const char *word);
 
+/* Handles `vector` (< 32, e.g. 2 for NMI) with fn(interrupted rip, its
+ * rflags), which returns where to resume (rip itself: where it was),
+ * instead of failing the test. */
+typedef uint64_t (*kit_handler_fn)(uint64_t rip, uint64_t rflags);
+void kit_set_handler(unsigned vector, kit_handler_fn fn);
+
 /* Shoji hides itself; a guest can still tell by looking for its reserved
  * region: the 2 MiB-aligned reserved range of at least 16 MiB in low RAM. */
 bool kit_find_shoji_region(const struct kit_boot *boot, uint64_t *start, uint64_t *end);

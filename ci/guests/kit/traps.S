@@ -57,7 +57,7 @@ kit_trap_common:
 	pushq %r10
 	pushq %r11
 	movq %rsp, %rdi
-	call kit_trap_handler /* returns only if a kit_catch is active */
+	call kit_trap_handler /* returns if a kit_catch is active or a handler is set */
 	popq %r11
 	popq %r10
 	popq %r9

@@ -1,0 +1,26 @@
+/* Test hooks: behaviour a CI scenario switches on with vmm.test_hook, so
+ * that a rule can be shown to hold where the emulator alone cannot provoke
+ * the case.  Off unless configured; a guest cannot switch one on. */
+#ifndef SHOJI_TEST_HOOKS_H
+#define SHOJI_TEST_HOOKS_H
+
+#include "vm.h"
+
+/* CPUID with this leaf (in the hidden 0x4xxxxxxx range, so it reads zeros
+ * as always) asks for a self-NMI inside the next entry window. */
+#define TEST_LEAF_ENTRY_WINDOW_NMI 0x4E4D4921
+
+/* CPUID with this leaf and ECX = a page frame number write-protects that
+ * guest page in the nested tables; the first write to it exits, and the
+ * hook makes it writable again (a delivery cut short by an exit). */
+#define TEST_LEAF_PROTECT_PAGE 0x4F50524F
+/* The same, and the write fault also sends this CPU an NMI: it is pending
+ * while the event cut short is delivered again. */
+#define TEST_LEAF_PROTECT_PAGE_NMI 0x4F50524E
+
+void test_hook_cpuid(struct vcpu *v, uint32_t leaf, uint32_t subleaf);
+
+/* True if the write fault at gpa was the protect-page hook's (now undone). */
+bool test_hook_write_fault(struct vcpu *v, paddr_t gpa, bool in_delivery);
+
+#endif
