@@ -42,6 +42,11 @@ take a list may repeat):
               runs just the bare half of a "both" scenario there (and so
               compares nothing); bochs-compare names the VT-x allow-list
               (compare's SVM one does not carry over to Bochs)
+  firmware    ovmf | ovmf-secboot: boot through UEFI from disk images that
+              ci/uefi.py makes (its keys are listed there)
+  exit        the emulator must end by itself with this status (a poweroff)
+  check       region-hidden: Shoji's region is in no System RAM, EFI runtime
+              or NVS range and reads as zeros (ci/uefi.py)
   shoji-args  Shoji's own command line (vmm.* keys)
   module      "<path> <args>" in boot order (repeat); the first is the guest
               kernel.  Paths may name artifacts: @guest:ID (ELF32 micro-
@@ -70,7 +75,7 @@ import bochs
 from serial_log import SerialLog, end_process_group
 
 PASS, FAIL, SKIP = 0, 1, 77
-LIST_KEYS = {"module", "require", "reject", "stop-on"}
+LIST_KEYS = {"module", "require", "reject", "stop-on", "shoji-conf"}
 EMULATORS = ("qemu", "bochs")
 GUEST_VERDICT = re.compile(r"^shoji-test (\S+): (SUCCESS|SKIP|ERROR|FAILURE)(?:: (.*))?$")
 # Lines that mean the core itself failed, whatever the scenario says.
@@ -247,6 +252,9 @@ def qemu_args(sc, variant, art):
         args.append("-no-reboot")
     if sc.get("icount") == "yes":
         args += ["-icount", "shift=0,align=off,sleep=off"]
+    if sc.get("firmware"):  # UEFI: ci/uefi.py builds the disks
+        import uefi
+        return args + uefi.qemu_args(sc, variant, art, Skip)
     modules = resolve_modules(sc, art)
     if variant == "shoji" and sc.get("loader") == "grub":
         return args + ["-cdrom", shoji_grub_image(sc, modules, art), "-boot", "d"]
@@ -340,6 +348,13 @@ def judge(sc, variant, lines, rc, timed_out, art, ended=None):
     for line in lines:
         if CORE_FAILURE.search(line):
             return FAIL, f"[{variant}] the core failed: {line}"
+    if sc.get("check"):  # a check of the whole log, from ci/uefi.py
+        import uefi
+        problem = uefi.check(sc["check"], lines)
+        if problem:
+            return FAIL, f"[{variant}] {problem}"
+    if "exit" in sc and (timed_out or rc is None or rc != int(sc["exit"])):
+        return FAIL, f"[{variant}] the emulator did not end by itself with status {sc['exit']} ({why})"
     for pat in sc["reject"]:
         m = re.search(pat, text, re.M)
         if m:

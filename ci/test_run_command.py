@@ -5,6 +5,7 @@ emulator to end and the command with status 0.
 
     test_run_command.py                 QEMU (cli.run)
     test_run_command.py --vmx           Bochs, Shoji on VT-x (cli.run-vmx)
+    test_run_command.py --uefi          OVMF and loadshoji.efi (cli.run-uefi)
 
 Expect: the README's run command boots Linux under Shoji to a working shell.
 """
@@ -55,6 +56,8 @@ def wait_for(text, timeout):
             seen += chunk
 
 
+if "--uefi" in sys.argv:
+    wait_for("shoji loader: Shoji is running; the firmware continues as its guest", 180)
 wait_for("SHOJI-GUEST-INIT: init reached", 180 * slow)
 wait_for("/ # ", 60)
 proc.stdin.write(b"echo shoji-run-$((6*7))\n")

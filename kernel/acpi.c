@@ -102,7 +102,7 @@ static bool find_rsdp(phys_read_fn read, void *opaque, uint8_t rsdp[36])
 	return false;
 }
 
-enum err acpi_find_cpus(phys_read_fn read, void *opaque, struct cpu_list *out)
+enum err acpi_find_cpus(phys_read_fn read, void *opaque, paddr_t rsdp_pa, struct cpu_list *out)
 {
 	static uint8_t table[TABLE_MAX_LEN], madt[TABLE_MAX_LEN];
 	uint8_t rsdp[36];
@@ -110,8 +110,15 @@ enum err acpi_find_cpus(phys_read_fn read, void *opaque, struct cpu_list *out)
 	unsigned entry_size;
 
 	memset(out, 0, sizeof(*out));
-	if (!find_rsdp(read, opaque, rsdp))
+	if (rsdp_pa) {
+		/* Given by the loader (the UEFI configuration table). */
+		if (!read(opaque, rsdp_pa, rsdp, 20) || memcmp(rsdp, "RSD PTR ", 8) != 0 ||
+		    !checksum_ok(rsdp, 20) ||
+		    (rsdp[15] >= 2 && (!read(opaque, rsdp_pa, rsdp, 36) || !checksum_ok(rsdp, 36))))
+			return E_NOTFOUND;
+	} else if (!find_rsdp(read, opaque, rsdp)) {
 		return E_NOTFOUND;
+	}
 	if (rsdp[15] >= 2 && (memcpy(&root, rsdp + 24, 8), root)) {
 		entry_size = 8; /* XSDT */
 	} else {

@@ -137,6 +137,7 @@ static bool parse_test_hook(const struct config_key *key, const char *value,
 	static const struct { const char *name; uint32_t bit; } hooks[] = {
 		{ "entry-window-nmi", CONFIG_TEST_ENTRY_WINDOW_NMI },
 		{ "protect-page", CONFIG_TEST_PROTECT_PAGE },
+		{ "smi-passthrough", CONFIG_TEST_SMI_PASSTHROUGH },
 	};
 
 	(void)key;

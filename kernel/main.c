@@ -109,12 +109,14 @@ static void core_main_bsp(void)
 
 	struct vcpu *bsp = vcpu_setup(0, VCPU_RUNNING);
 
-	if (acpi_find_cpus(firmware_read, NULL, &cpus) != E_OK) {
+	if (acpi_find_cpus(firmware_read, NULL, core_boot_info->acpi_rsdp, &cpus) != E_OK) {
 		log_warn("no ACPI MADT: Shoji and the guest run on the boot CPU only");
 		cpus.count = 0;
 	} else if (cpus.truncated) {
 		log_warn("more than %d CPUs: the others stay off", MAX_CPUS);
 	}
+	/* INIT ends whatever the other CPUs ran: no way back after this. */
+	boot_point_of_no_return();
 	unsigned aps = cpus.count ? smp_start_aps(&cpus, core_main_ap) : 0;
 
 	log_info("%u CPU%s in Shoji (boot CPU APIC %u); %lu KiB of the reserved region unused",
@@ -122,7 +124,10 @@ static void core_main_bsp(void)
 	/* SPEC: without the IOMMU, say so and claim nothing about DMA. */
 	log_warn("no DMA protection: Shoji does not program an IOMMU yet, so devices the guest "
 		 "drives can reach Shoji's memory by DMA");
-	log_info("starting the guest at %#x", guest_boot.eip);
+	if (guest_boot.mode == VM_BOOT_RESUME)
+		log_info("resuming the firmware as the guest at %#lx", guest_boot.resume->rip);
+	else
+		log_info("starting the guest at %#x", guest_boot.eip);
 	vcpu_run_loop(bsp);
 }
 

@@ -3,6 +3,7 @@
 #include <stddef.h>
 
 #include "bitmaps.h"
+#include "config.h"
 #include "guest.h"
 #include "log.h"
 #include "mm.h"
@@ -51,6 +52,34 @@ static enum err build_shared(const struct guest_memory_plan *plan)
 #define ATTR_TSS32_BUSY 0x8B
 #define ATTR_LDT 0x82
 
+/* A running CPU's state, to resume (VM_BOOT_RESUME): the UEFI firmware.
+ * EFER gets SVME (VMRUN requires it; the guest's reads hide it). */
+static void vmcb_load_state(struct vcpu *v, struct vmcb_save *g, const struct vm_cpu_state *st)
+{
+	struct vmcb_segment *slots[VM_SEG_COUNT] = {
+		[VM_SEG_ES] = &g->es, [VM_SEG_CS] = &g->cs, [VM_SEG_SS] = &g->ss,
+		[VM_SEG_DS] = &g->ds, [VM_SEG_FS] = &g->fs, [VM_SEG_GS] = &g->gs,
+		[VM_SEG_LDTR] = &g->ldtr, [VM_SEG_TR] = &g->tr, [VM_SEG_GDTR] = &g->gdtr,
+		[VM_SEG_IDTR] = &g->idtr,
+	};
+
+	for (unsigned i = 0; i < VM_SEG_COUNT; i++)
+		*slots[i] = (struct vmcb_segment){ st->seg[i].selector, st->seg[i].attr,
+						   st->seg[i].limit, st->seg[i].base };
+	g->cpl = (uint8_t)((st->seg[VM_SEG_SS].attr >> 5) & 3); /* SS.DPL (APM 15.5.1) */
+	g->efer = st->efer | EFER_SVME;
+	g->cr0 = st->cr0;
+	g->cr3 = st->cr3;
+	g->cr4 = st->cr4;
+	g->rflags = st->rflags;
+	g->rip = st->rip;
+	g->rsp = st->rsp;
+	g->dr6 = 0xFFFF0FF0;
+	g->dr7 = 0x400;
+	g->g_pat = st->pat;
+	v->regs = st->regs;
+}
+
 enum err svm_vcpu_init(struct vcpu *v, const struct guest_memory_plan *plan,
 		       const struct vm_boot_state *boot)
 {
@@ -83,6 +112,8 @@ enum err svm_vcpu_init(struct vcpu *v, const struct guest_memory_plan *plan,
 	c->intercept_cr = INTERCEPT_CR4_WRITE;
 	c->intercept_misc1 = INTERCEPT_NMI | INTERCEPT_SMI | INTERCEPT_CPUID | INTERCEPT_INVD |
 			     INTERCEPT_INVLPGA | INTERCEPT_IOIO | INTERCEPT_MSR | INTERCEPT_SHUTDOWN;
+	if (core_config->test_hooks & CONFIG_TEST_SMI_PASSTHROUGH) /* test only: config.h */
+		c->intercept_misc1 &= ~INTERCEPT_SMI;
 	c->intercept_misc2 = INTERCEPT_VMRUN | INTERCEPT_VMMCALL | INTERCEPT_VMLOAD |
 			     INTERCEPT_VMSAVE | INTERCEPT_STGI | INTERCEPT_CLGI | INTERCEPT_SKINIT;
 	c->iopm_base_pa = iopm_pa;
@@ -94,6 +125,10 @@ enum err svm_vcpu_init(struct vcpu *v, const struct guest_memory_plan *plan,
 
 	struct vmcb_save *g = &vmcb->save;
 
+	if (boot->mode == VM_BOOT_RESUME) {
+		vmcb_load_state(v, g, boot->resume);
+		return E_OK;
+	}
 	g->cs = (struct vmcb_segment){ boot->code_selector, ATTR_CODE32, 0xFFFFFFFF, 0 };
 	g->ds = g->es = g->ss = g->fs = g->gs =
 		(struct vmcb_segment){ boot->data_selector, ATTR_DATA32, 0xFFFFFFFF, 0 };

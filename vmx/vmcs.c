@@ -188,6 +188,36 @@ static void common_guest_state(void)
 	vmwrite(VMCS_GUEST_CR4, vmx_guest_cr4(0));
 }
 
+/* The core's 12-bit attributes to VMX access rights; a segment that is not
+ * present is unusable (TR is always usable: a running CPU has one). */
+static uint32_t attr_to_ar(enum vm_seg seg, uint16_t attr)
+{
+	uint32_t ar = (attr & 0xFFu) | ((attr & 0xF00u) << 4);
+
+	return ((attr & 0x80) || seg == VM_SEG_TR) ? ar : AR_UNUSABLE;
+}
+
+/* A running CPU's state, to resume (VM_BOOT_RESUME): the UEFI firmware.
+ * The guest reads back its own CR0 and CR4; the CPU runs them with the
+ * bits VMX fixes, and "IA-32e mode guest" follows EFER.LMA. */
+static void resume_state_write(struct vcpu *v, const struct vm_cpu_state *st)
+{
+	for (enum vm_seg i = 0; i < VM_SEG_COUNT; i++)
+		seg_write(i, st->seg[i].selector, attr_to_ar(i, st->seg[i].attr), st->seg[i].limit,
+			  st->seg[i].base);
+	vmwrite(VMCS_CR0_SHADOW, st->cr0);
+	vmwrite(VMCS_GUEST_CR0, vmx_guest_cr0(st->cr0));
+	vmwrite(VMCS_CR4_SHADOW, st->cr4);
+	vmwrite(VMCS_GUEST_CR4, vmx_guest_cr4(st->cr4));
+	vmwrite(VMCS_GUEST_CR3, st->cr3);
+	vmx_set_reg(v, VM_REG_EFER, st->efer);
+	vmwrite(VMCS_GUEST_PAT, st->pat);
+	vmwrite(VMCS_GUEST_RIP, st->rip);
+	vmwrite(VMCS_GUEST_RSP, st->rsp);
+	vmwrite(VMCS_GUEST_RFLAGS, st->rflags);
+	v->regs = st->regs;
+}
+
 enum err vmx_vcpu_init(struct vcpu *v, const struct guest_memory_plan *plan,
 		       const struct vm_boot_state *boot)
 {
@@ -213,6 +243,11 @@ enum err vmx_vcpu_init(struct vcpu *v, const struct guest_memory_plan *plan,
 	controls_write(x);
 	host_state_write();
 	common_guest_state();
+	if (boot->mode == VM_BOOT_RESUME) {
+		resume_state_write(v, boot->resume);
+		vmx_test_corrupt(v);
+		return E_OK;
+	}
 	seg_write(VM_SEG_CS, boot->code_selector, 0xC09B, 0xFFFFFFFF, 0);
 	for (enum vm_seg s = VM_SEG_ES; s <= VM_SEG_GS; s++)
 		if (s != VM_SEG_CS)

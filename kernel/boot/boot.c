@@ -14,6 +14,13 @@
 static struct boot_info boot_info;
 static struct shoji_config boot_config;
 
+void (*boot_fatal_return)(const char *msg);
+
+void boot_point_of_no_return(void)
+{
+	boot_fatal_return = NULL;
+}
+
 _Noreturn void boot_fatal(const char *fmt, ...)
 {
 	char msg[400];
@@ -23,6 +30,10 @@ _Noreturn void boot_fatal(const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	log_error("%s", msg);
+	if (boot_fatal_return) {
+		log_error("Shoji did not start; the firmware continues without it");
+		boot_fatal_return(msg);
+	}
 	log_error("Shoji did not start; the machine is halted");
 	cpu_halt_forever();
 }

@@ -33,6 +33,12 @@ mb_header:
 	/* A signature a loader (and a test) can look for at a fixed place. */
 	.balign 16
 	.ascii "SHOJI-IMAGE-V1\0\0"
+	/* The rest of the image header (include/efi_handoff.h): the UEFI
+	 * entry, the file size, the size in memory, as offsets. */
+	.long efi_entry64 - KERNEL_VMA
+	.long _data_end - KERNEL_VMA
+	.long _bss_end - KERNEL_VMA
+	.long 0
 
 	.section .boot.text, "ax"
 	.code32
@@ -173,6 +179,7 @@ entry64:
 	.balign 4096
 	.globl boot_pml4
 boot_pml4:	.skip 4096
+	.globl boot_pdpt_low, boot_pdpt_high, boot_pd, boot_pd_high, boot_pt_high
 boot_pdpt_low:	.skip 4096
 boot_pdpt_high:	.skip 4096
 boot_pd:	.skip 4 * 4096

@@ -43,24 +43,12 @@ static void map_or_die(struct pt_ctx *ctx, uint64_t va, paddr_t pa, uint64_t siz
 			   err_name(e));
 }
 
-void relocate_image(const struct boot_info *bi, uint64_t region_size)
+/* Builds the core's page tables for the image at `base` and switches to
+ * them, copying the image there first if it runs elsewhere. */
+static void region_take(const struct boot_info *bi, paddr_t base, uint64_t region_size,
+			bool copy)
 {
-	struct mem_range avoid[BOOT_MAX_MODULES + 2];
-	unsigned n = 0;
 	uint64_t image_size = (uint64_t)(_image_end - _image_start);
-	paddr_t base;
-
-	avoid[n++] = (struct mem_range){ 0, MiB(1), 0 };
-	avoid[n++] = (struct mem_range){ IMAGE_LOAD_PA, IMAGE_LOAD_PA + image_size, 0 };
-	for (unsigned i = 0; i < bi->module_count; i++)
-		avoid[n++] = (struct mem_range){ bi->modules[i].start, bi->modules[i].end, 0 };
-
-	if (region_choose(bi->mmap, bi->mmap_count, avoid, n, region_size, PAGE_2M, GiB(4),
-			  &base) != E_OK)
-		boot_fatal("no room below 4 GiB for Shoji's reserved region of %lu MiB "
-			   "(outside the guest modules); give the machine more memory or lower "
-			   "vmm.memsize",
-			   region_size >> 20);
 
 	shoji_region = (struct reserved_region){
 		.start = base,
@@ -91,7 +79,33 @@ void relocate_image(const struct boot_info *bi, uint64_t region_size)
 	map_or_die(&ctx, (uintptr_t)_data_start, image_pa(_data_start, base),
 		   (uint64_t)(_image_end - _data_start), PTE_W | PTE_NX | PTE_G, PAGE_SIZE);
 
-	relocate_and_switch(phys_to_virt(base), _image_start, image_size, ctx.root);
+	relocate_and_switch(phys_to_virt(base), _image_start, copy ? image_size : 0, ctx.root);
 	/* From here on we run from the region; 1 MiB belongs to the guest. */
 	write_cr4(read_cr4() | CR4_PGE);
+}
+
+void relocate_image(const struct boot_info *bi, uint64_t region_size)
+{
+	struct mem_range avoid[BOOT_MAX_MODULES + 2];
+	unsigned n = 0;
+	uint64_t image_size = (uint64_t)(_image_end - _image_start);
+	paddr_t base;
+
+	avoid[n++] = (struct mem_range){ 0, MiB(1), 0 };
+	avoid[n++] = (struct mem_range){ IMAGE_LOAD_PA, IMAGE_LOAD_PA + image_size, 0 };
+	for (unsigned i = 0; i < bi->module_count; i++)
+		avoid[n++] = (struct mem_range){ bi->modules[i].start, bi->modules[i].end, 0 };
+
+	if (region_choose(bi->mmap, bi->mmap_count, avoid, n, region_size, PAGE_2M, GiB(4),
+			  &base) != E_OK)
+		boot_fatal("no room below 4 GiB for Shoji's reserved region of %lu MiB "
+			   "(outside the guest modules); give the machine more memory or lower "
+			   "vmm.memsize",
+			   region_size >> 20);
+	region_take(bi, base, region_size, true);
+}
+
+void region_adopt(const struct boot_info *bi, paddr_t base, uint64_t region_size)
+{
+	region_take(bi, base, region_size, false);
 }

@@ -18,7 +18,8 @@ static bool ram_entry_covers(unsigned i, paddr_t start, paddr_t end)
 	const struct mem_range *r = &guest_map[i];
 
 	return r->start <= start && end <= r->end &&
-	       (r->type == MEM_AVAILABLE || r->type == MEM_ACPI_RECLAIM || r->type == MEM_ACPI_NVS);
+	       (r->type == MEM_AVAILABLE || r->type == MEM_ACPI_RECLAIM || r->type == MEM_ACPI_NVS ||
+		r->type == MEM_FIRMWARE);
 }
 
 static bool in_guest_ram(paddr_t start, paddr_t end)

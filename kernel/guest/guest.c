@@ -11,6 +11,9 @@
 
 extern const struct guest_phys_ops guest_load_memory;
 
+static bool guest_map_build(const struct boot_info *bi, char *why, size_t why_size);
+static enum err plan_build(struct guest_memory_plan *plan, char *why, size_t why_size);
+
 /* "module 0 (/boot/vmlinuz)": the first word of the module string. */
 static void module_label(char *out, size_t size, unsigned index, const char *cmdline)
 {
@@ -29,18 +32,22 @@ enum err guest_prepare(const struct boot_info *bi, struct vm_boot_state *boot,
 	struct guest_image images[BOOT_MAX_MODULES];
 	uint8_t head[GUEST_PROBE_BYTES];
 
+	if (bi->resume) {
+		/* UEFI: the guest is the firmware that called Shoji. */
+		if (!guest_map_build(bi, why, why_size))
+			return E_RANGE;
+		*boot = (struct vm_boot_state){ .mode = VM_BOOT_RESUME, .resume = bi->resume };
+		log_info("guest: the UEFI firmware, resuming at %#lx", bi->resume->rip);
+		return plan_build(plan, why, why_size);
+	}
 	if (bi->module_count == 0) {
 		snprintf(why, why_size,
 			 "no guest: give the guest kernel as the first multiboot module (a Linux "
 			 "bzImage, with its initrd as the second, or a multiboot kernel)");
 		return E_NOTFOUND;
 	}
-	guest_map_count = e820_build(bi->mmap, bi->mmap_count, shoji_region.start,
-				     shoji_region.end, guest_map, E820_MAX);
-	if (!guest_map_count) {
-		snprintf(why, why_size, "the memory map has too many entries for the guest");
+	if (!guest_map_build(bi, why, why_size))
 		return E_RANGE;
-	}
 	for (unsigned i = 0; i < bi->module_count; i++) {
 		module_label(labels[i], sizeof(labels[i]), i, bi->modules[i].cmdline);
 		images[i] = (struct guest_image){ bi->modules[i].start,
@@ -81,7 +88,21 @@ enum err guest_prepare(const struct boot_info *bi, struct vm_boot_state *boot,
 	}
 	if (e != E_OK)
 		return e;
+	return plan_build(plan, why, why_size);
+}
 
+static bool guest_map_build(const struct boot_info *bi, char *why, size_t why_size)
+{
+	guest_map_count = e820_build(bi->mmap, bi->mmap_count, shoji_region.start,
+				     shoji_region.end, guest_map, E820_MAX);
+	if (!guest_map_count)
+		snprintf(why, why_size, "the memory map has too many entries for the guest");
+	return guest_map_count != 0;
+}
+
+/* What the back end builds: everything one-to-one but Shoji's region. */
+static enum err plan_build(struct guest_memory_plan *plan, char *why, size_t why_size)
+{
 	void *zero = page_alloc();
 
 	if (!zero) {

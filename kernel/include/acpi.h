@@ -14,10 +14,11 @@ struct cpu_list {
 	bool truncated;             /* more than MAX_CPUS were listed */
 };
 
-/* Finds the RSDP (EBDA, then 0xE0000-0xFFFFF), follows the XSDT or RSDT to
+/* Finds the RSDP (at rsdp_pa if not 0, else in the EBDA, then
+ * 0xE0000-0xFFFFF), follows the XSDT or RSDT to
  * the MADT and lists its enabled processors (local APIC and local x2APIC
  * entries).  E_NOTFOUND if there is no usable MADT. */
-enum err acpi_find_cpus(phys_read_fn read, void *opaque, struct cpu_list *out);
+enum err acpi_find_cpus(phys_read_fn read, void *opaque, paddr_t rsdp_pa, struct cpu_list *out);
 
 /* Parses one MADT already read into memory (exposed for the tests). */
 enum err madt_parse(const uint8_t *madt, size_t len, struct cpu_list *out);

@@ -18,7 +18,13 @@ enum mem_type {
 	MEM_ACPI_RECLAIM = 3,
 	MEM_ACPI_NVS = 4,
 	MEM_BAD = 5,
+	/* Not an E820 type: RAM the UEFI firmware keeps for itself (runtime
+	 * services, EfiReservedMemoryType).  Reserved for the OS, but RAM the
+	 * core may read on the guest's behalf (the firmware runs there). */
+	MEM_FIRMWARE = 0x1000,
 };
+
+struct vm_cpu_state;
 
 struct mem_range {
 	uint64_t start, end; /* [start, end) */
@@ -37,6 +43,10 @@ struct boot_info {
 	unsigned mmap_count;
 	struct boot_module modules[BOOT_MAX_MODULES];
 	unsigned module_count;
+	paddr_t acpi_rsdp;              /* given by the loader (UEFI), or 0: search */
+	/* UEFI: the firmware's CPU as it called Shoji; the guest resumes it
+	 * (there are no modules then).  NULL on the multiboot path. */
+	const struct vm_cpu_state *resume;
 };
 
 /* Copies n bytes of physical memory at pa into dst; false if pa is not

@@ -33,6 +33,9 @@ struct config_vmcs_corrupt {
 /* vmm.test_hook=NAME: test-only behaviour a CI scenario switches on. */
 #define CONFIG_TEST_ENTRY_WINDOW_NMI BIT(0) /* CPUID 0x4E4D4921: self-NMI in the entry window */
 #define CONFIG_TEST_PROTECT_PAGE BIT(1)     /* CPUID 0x4F50524F: write-protect a page */
+/* SVM: no SMI intercept, so QEMU enters SMM from guest mode (the Secure
+ * Boot spike, uefi-sb-smi-passthrough). */
+#define CONFIG_TEST_SMI_PASSTHROUGH BIT(2)
 
 struct shoji_config {
 	uint64_t memsize;       /* vmm.memsize: bytes of the reserved region */

@@ -102,13 +102,33 @@ struct vm_paging {
 	struct vm_segment cs;
 };
 
-/* How a guest starts: 32-bit protected mode, paging off, flat segments
- * (both the Linux 32-bit boot protocol and multiboot ask for this). */
+/* A CPU's whole state as it was running: what the guest resumes when
+ * Shoji takes over running code (the UEFI firmware that called the
+ * loader).  Segments carry their hidden parts; GDTR and IDTR only base and
+ * limit.  System registers the state does not name (DR0-3, the SYSCALL
+ * and SYSENTER MSRs, KERNEL_GS_BASE, CR2, CR8) start as after reset. */
+struct vm_cpu_state {
+	struct gpregs regs;
+	uint64_t rip, rsp, rflags;
+	uint64_t cr0, cr3, cr4, efer, pat;
+	struct vm_segment seg[VM_SEG_COUNT];
+};
+
+/* How a guest starts.
+ * VM_BOOT_PROTECTED32: 32-bit protected mode, paging off, flat segments
+ * (both the Linux 32-bit boot protocol and multiboot ask for this), from
+ * the fields below.
+ * VM_BOOT_RESUME: exactly the state in *resume (only the boot CPU; the
+ * others wait for the guest's start-up IPI either way). */
+enum vm_boot_mode { VM_BOOT_PROTECTED32, VM_BOOT_RESUME };
+
 struct vm_boot_state {
+	enum vm_boot_mode mode;
 	uint32_t eip, esp, eax, ebx, esi;
 	uint32_t gdt_base;
 	uint16_t gdt_limit;
 	uint16_t code_selector, data_selector;
+	const struct vm_cpu_state *resume; /* VM_BOOT_RESUME */
 };
 
 /* The last translation of the guest's code page (kernel/guest/fetch.c). */
