@@ -9,6 +9,8 @@
 #include "x86.h"
 
 #define RFLAGS_TF BIT(8)
+#define RFLAGS_NT BIT(14)
+#define RFLAGS_VM BIT(17)
 #define DB_VECTOR 1
 
 void svm_nmi_injected(struct svm_vcpu *s)
@@ -17,11 +19,29 @@ void svm_nmi_injected(struct svm_vcpu *s)
 	s->vmcb->control.intercept_misc1 |= INTERCEPT_IRET;
 }
 
+/* An IRET with NT set in protected mode (not IA-32e, not virtual-8086) is
+ * a return to the previous task (SDM Vol. 3A 8.3), which the hardware
+ * carries out (task switches are not intercepted).  It saves RFLAGS, a
+ * step's TF included, in the outgoing task's TSS and loads the returning
+ * task's own: the trap would never come and TF would stay in guest memory.
+ * That IRET unblocks NMIs as it switches, so they count as unblocked from
+ * here.  Left open: an NMI already pending now goes in before the IRET, in
+ * the handler's task. */
+static bool iret_is_task_return(const struct vmcb_save *g)
+{
+	return (g->cr0 & CR0_PE) && !(g->efer & EFER_LMA) && (g->rflags & RFLAGS_NT) &&
+	       !(g->rflags & RFLAGS_VM);
+}
+
 void svm_iret_intercepted(struct svm_vcpu *s)
 {
 	struct vmcb_save *g = &s->vmcb->save;
 
 	s->vmcb->control.intercept_misc1 &= ~(uint32_t)INTERCEPT_IRET;
+	if (iret_is_task_return(g)) {
+		s->nmi_masked = false;
+		return;
+	}
 	s->stepping_iret = true;
 	s->guest_tf = g->rflags & RFLAGS_TF;
 	s->guest_dr6 = g->dr6;
