@@ -127,6 +127,7 @@ static const exit_handler_fn exit_handlers[VM_EXIT_KIND_COUNT] = {
 	[VM_EXIT_CR_WRITE] = vmexit_cr_write,
 	[VM_EXIT_TRIPLE_FAULT] = vmexit_triple_fault,
 	[VM_EXIT_ENTRY_FAILED] = vmexit_entry_failed,
+	[VM_EXIT_TASK_SWITCH] = vmexit_task_switch,
 	[VM_EXIT_UNKNOWN] = vmexit_unknown,
 };
 
@@ -136,6 +137,7 @@ static const char *const exit_names[VM_EXIT_KIND_COUNT] = {
 	[VM_EXIT_UNDEFINED] = "virtualization instruction", [VM_EXIT_INVD] = "INVD",
 	[VM_EXIT_XSETBV] = "XSETBV", [VM_EXIT_CR_WRITE] = "MOV to CR4",
 	[VM_EXIT_TRIPLE_FAULT] = "triple fault", [VM_EXIT_ENTRY_FAILED] = "failed entry",
+	[VM_EXIT_TASK_SWITCH] = "task switch",
 	[VM_EXIT_UNKNOWN] = "unknown",
 };
 

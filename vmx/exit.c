@@ -59,6 +59,55 @@ static void unexpected(struct vm_exit *exit, const char *what, uint32_t reason, 
 	exit->raw.info2 = vmread(VMCS_GUEST_PHYS_ADDR);
 }
 
+/* A task switch: every one exits in VMX non-root operation (SDM Vol. 3C
+ * 26.4.2), after the checks on the gate and the new TSS descriptor; the
+ * core carries it out (kernel/task_switch.c).  Qualification (table 28-2):
+ * bits 15:0 the new TSS, 31:30 the source.  Through a task gate in the IDT
+ * the IDT-vectoring information names the event (27.2.4): the switch is
+ * its delivery, so it is not queued again, and the old task resumes after
+ * the instruction only for INT n, INT3, INTO and INT1.  The blocking the
+ * instruction or event leaves is set here, where its home is: an NMI's
+ * delivery blocks NMIs, IRET unblocks them (SDM Vol. 3A 6.7.1), and a
+ * switch that happens ends any STI or MOV SS shadow. */
+static void task_switch(struct vm_exit *exit)
+{
+	uint64_t qual = vmread(VMCS_EXIT_QUALIFICATION);
+	uint32_t info = (uint32_t)vmread(VMCS_IDT_VECTORING_INFO);
+	uint32_t type = info & INTR_TYPE_MASK;
+	uint64_t blocking = vmread(VMCS_GUEST_INTERRUPTIBILITY);
+
+	exit->kind = VM_EXIT_TASK_SWITCH;
+	exit->task.selector = (uint16_t)qual;
+	exit->task.source = (uint8_t)(qual >> 30 & 3);
+	exit->task.advance = true;
+	exit->task.external = false;
+	exit->task.has_error = false;
+	exit->task.error = 0;
+	if (exit->task.source == VM_TASK_IDT_GATE) {
+		if (!(info & INTR_INFO_VALID)) {
+			unexpected(exit, "task switch through the IDT without its event", EXIT_TASK_SWITCH,
+				   qual);
+			return;
+		}
+		vmwrite(VMCS_ENTRY_INTR_INFO, 0);
+		exit->in_delivery = false;
+		exit->task.advance = type == INTR_TYPE_SOFT_INT || type == INTR_TYPE_SOFT_EXC ||
+				     type == INTR_TYPE_PRIV_SOFT_EXC;
+		/* EXT (SDM Vol. 3A 6.13): all but INT n, INT3 and INTO. */
+		exit->task.external = type != INTR_TYPE_SOFT_INT && type != INTR_TYPE_SOFT_EXC;
+		exit->task.has_error = info & INTR_INFO_ERROR_VALID;
+		if (exit->task.has_error)
+			exit->task.error = (uint32_t)vmread(VMCS_IDT_VECTORING_ERROR);
+		if (type == INTR_TYPE_NMI)
+			blocking |= INTERRUPTIBILITY_NMI;
+	}
+	if (exit->task.source == VM_TASK_IRET)
+		blocking &= ~(uint64_t)INTERRUPTIBILITY_NMI;
+	vmwrite(VMCS_GUEST_INTERRUPTIBILITY,
+		blocking & ~(uint64_t)(INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS));
+	exit->insn_len = exit->task.advance ? (uint8_t)vmread(VMCS_EXIT_INSN_LEN) : 0;
+}
+
 void vmx_exit_decode(struct vcpu *v, struct vm_exit *exit)
 {
 	struct vmx_vcpu *x = v->backend;
@@ -165,8 +214,7 @@ void vmx_exit_decode(struct vcpu *v, struct vm_exit *exit)
 			   basic, 0);
 		return;
 	case EXIT_TASK_SWITCH:
-		unexpected(exit, "task switch (not emulated on VT-x yet: issue #5)", basic,
-			   vmread(VMCS_EXIT_QUALIFICATION));
+		task_switch(exit);
 		return;
 	}
 	if (basic < sizeof(vmx_insn_names) / sizeof(vmx_insn_names[0]) && vmx_insn_names[basic]) {

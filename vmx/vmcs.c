@@ -67,6 +67,17 @@ void vmx_get_seg(struct vcpu *v, enum vm_seg seg, struct vm_segment *out)
 	out->base = vmread(VMCS_GUEST_ES_BASE + 2 * seg);
 }
 
+/* The core's 12-bit attributes back to VMX access rights; 0 is a null
+ * selector's unusable state. */
+void vmx_set_seg(struct vcpu *v, enum vm_seg seg, const struct vm_segment *in)
+{
+	(void)v;
+	seg_write(seg, in->selector,
+		  in->attr ? (uint32_t)(in->attr & 0xFF) | (uint32_t)(in->attr & 0xF00) << 4
+			   : AR_UNUSABLE,
+		  in->limit, in->base);
+}
+
 /* CR0 and CR4 bits the guest does not own: the fixed ones (CR0.NE, CR4.VMXE)
  * and CR4.SMXE, which Shoji hides.  The guest reads its own value of them
  * from the read shadow; writing a different one exits (exit.c). */
@@ -270,6 +281,23 @@ static uint64_t guest_view(uint64_t real, uint64_t shadow, uint64_t mask)
 	return (real & ~mask) | (shadow & mask);
 }
 
+/* With EPT, PAE paging outside IA-32e mode takes its four PDPTEs from the
+ * VMCS at entry (SDM Vol. 3C 27.3.2.4): a new CR3 needs them loaded as a
+ * MOV to CR3 would.  One the core cannot read is left not present. */
+static void load_pdptes(uint64_t cr3)
+{
+	if (!(vmread(VMCS_GUEST_CR0) & CR0_PG) || !(vmread(VMCS_GUEST_CR4) & CR4_PAE) ||
+	    (vmread(VMCS_GUEST_EFER) & EFER_LMA))
+		return;
+	for (unsigned i = 0; i < 4; i++) {
+		uint64_t pdpte = 0;
+
+		if (!gmem_read(NULL, (cr3 & 0xFFFFFFE0) + 8 * i, &pdpte, 8))
+			pdpte = 0;
+		vmwrite(VMCS_GUEST_PDPTE0 + 2 * i, pdpte);
+	}
+}
+
 uint64_t vmx_get_reg(struct vcpu *v, enum vm_reg reg)
 {
 	switch (reg) {
@@ -325,6 +353,15 @@ void vmx_set_reg(struct vcpu *v, enum vm_reg reg, uint64_t value)
 	case VM_REG_TSC_OFFSET: vmwrite(VMCS_TSC_OFFSET, value); break;
 	/* Loaded at entry, saved at exit (load/save debug controls). */
 	case VM_REG_DEBUGCTL: vmwrite(VMCS_GUEST_DEBUGCTL, value); break;
+	case VM_REG_CR0: /* a task switch's CR0.TS; PE and PG do not change */
+		vmwrite(VMCS_CR0_SHADOW, value);
+		vmwrite(VMCS_GUEST_CR0, vmx_guest_cr0(value));
+		break;
+	case VM_REG_CR3: /* a task switch's CR3 */
+		vmwrite(VMCS_GUEST_CR3, value);
+		load_pdptes(value);
+		vmx_invvpid_all(); /* as the MOV would flush */
+		break;
 	case VM_REG_CR4: /* the guest reads what it wrote; VMXE stays on */
 		vmwrite(VMCS_CR4_SHADOW, value);
 		vmwrite(VMCS_GUEST_CR4, vmx_guest_cr4(value));

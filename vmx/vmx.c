@@ -290,6 +290,7 @@ const struct vm_ops vmx_ops = {
 	.get_reg = vmx_get_reg,
 	.set_reg = vmx_set_reg,
 	.get_seg = vmx_get_seg,
+	.set_seg = vmx_set_seg,
 	.get_paging = vmx_get_paging,
 	.inject_exception = vmx_inject_exception,
 	.inject_nmi = vmx_inject_nmi,

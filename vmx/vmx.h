@@ -112,6 +112,7 @@ enum err vmx_vcpu_init(struct vcpu *v, const struct guest_memory_plan *plan,
 uint64_t vmx_get_reg(struct vcpu *v, enum vm_reg reg);
 void vmx_set_reg(struct vcpu *v, enum vm_reg reg, uint64_t value);
 void vmx_get_seg(struct vcpu *v, enum vm_seg seg, struct vm_segment *out);
+void vmx_set_seg(struct vcpu *v, enum vm_seg seg, const struct vm_segment *in);
 void vmx_get_paging(struct vcpu *v, struct vm_paging *out);
 void vmx_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error);
 bool vmx_inject_nmi(struct vcpu *v);

@@ -69,6 +69,14 @@ bool gmem_read(void *opaque, paddr_t gpa, void *dst, size_t n)
 	return true;
 }
 
+bool gmem_write(paddr_t gpa, const void *src, size_t n)
+{
+	if (!gmem_is_ram(gpa, n))
+		return false;
+	memcpy(phys_to_virt(gpa), src, n);
+	return true;
+}
+
 /* The loaders write only memory the guest owns; the e820 checks in
  * guest/copies.c come first, this is the last line of defence. */
 static bool guest_owned(paddr_t pa, uint64_t n)

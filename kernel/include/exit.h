@@ -36,5 +36,6 @@ void vmexit_io(struct vcpu *v, struct vm_exit *e);
 void vmexit_nested_fault(struct vcpu *v, struct vm_exit *e);
 void vmexit_xsetbv(struct vcpu *v, struct vm_exit *e);
 void vmexit_cr_write(struct vcpu *v, struct vm_exit *e);
+void vmexit_task_switch(struct vcpu *v, struct vm_exit *e);
 
 #endif

@@ -28,6 +28,11 @@ enum err guest_prepare(const struct boot_info *bi, struct vm_boot_state *boot,
  * never reads device memory on a guest's behalf). */
 bool gmem_read(void *opaque, paddr_t gpa, void *dst, size_t n);
 
+/* Writes guest RAM on the guest's behalf (a task switch's TSS and
+ * descriptor updates); false, writing nothing, unless all of it is guest
+ * RAM outside Shoji's region. */
+bool gmem_write(paddr_t gpa, const void *src, size_t n);
+
 /* True if [gpa, gpa + n) is guest RAM that the guest sees as it is (not
  * Shoji's region): the core may read it directly. */
 bool gmem_is_ram(paddr_t gpa, size_t n);

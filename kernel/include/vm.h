@@ -61,6 +61,7 @@ enum vm_exit_kind {
 	VM_EXIT_CR_WRITE,       /* a MOV to a control register the core checks */
 	VM_EXIT_TRIPLE_FAULT,   /* shutdown */
 	VM_EXIT_ENTRY_FAILED,   /* the hardware refused the guest state */
+	VM_EXIT_TASK_SWITCH,    /* VT-x: a task switch, for the core to carry out */
 	VM_EXIT_UNKNOWN,        /* an exit the back end did not expect */
 	VM_EXIT_KIND_COUNT,
 };
@@ -92,9 +93,21 @@ struct vm_exit {
 			bool value_known; /* else the core decodes the MOV */
 			uint64_t value;
 		} cr;
+		struct {
+			uint16_t selector; /* the new task's TSS */
+			uint8_t source;    /* enum vm_task_source */
+			bool advance;      /* the old task resumes after the instruction
+					      (insn_len; the core decodes it if 0) */
+			bool external;     /* an external event: EXT in fault error codes */
+			bool has_error;    /* an exception's error code for the new stack */
+			uint32_t error;
+		} task;
 		struct { const char *what; uint64_t code, info1, info2; } raw;
 	};
 };
+
+/* What started a task switch (VT-x's encoding, SDM Vol. 3C table 28-2). */
+enum vm_task_source { VM_TASK_CALL, VM_TASK_IRET, VM_TASK_JMP, VM_TASK_IDT_GATE };
 
 /* What decoding a guest instruction needs (bhyve's vm_guest_paging). */
 struct vm_paging {
@@ -189,6 +202,11 @@ struct vm_ops {
 	uint64_t (*get_reg)(struct vcpu *v, enum vm_reg reg);
 	void (*set_reg)(struct vcpu *v, enum vm_reg reg, uint64_t value);
 	void (*get_seg)(struct vcpu *v, enum vm_seg seg, struct vm_segment *out);
+	/* Loads a segment register, hidden part included (attr 0: unusable,
+	 * a null selector's state).  Used by the task-switch emulation, which
+	 * only VT-x needs: SVM leaves it NULL (task switches are not
+	 * intercepted there; the hardware carries them out). */
+	void (*set_seg)(struct vcpu *v, enum vm_seg seg, const struct vm_segment *in);
 	/* The paging and code-segment state, in one call (hot on every exit
 	 * whose instruction length the hardware did not give). */
 	void (*get_paging)(struct vcpu *v, struct vm_paging *out);
