@@ -162,6 +162,18 @@ efi_entry64:
 efi_return_to_firmware:
 	cli
 	movq %rdi, %r8
+	/* VT-x: leave VMX operation first (a failure may come after VMXON),
+	 * while the core's IDT can still catch the #UD of a CPU that is not
+	 * in it (.extable skips the VMXOFF).  CR4.VMXE goes with the rest of
+	 * CR4 below, which is allowed only outside VMX operation. */
+	movq %cr4, %rax
+	btq $13, %rax
+	jnc 12f
+11:	vmxoff
+12:
+	.pushsection .extable, "a"
+	.quad 11b, 12b
+	.popsection
 	movabsq $_image_start, %rax
 	movabsq $boot_pml4, %rdx
 	subq %rax, %rdx
