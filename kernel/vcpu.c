@@ -1,14 +1,27 @@
 /* The run loop of a guest CPU and the exits simple enough to handle here.
  * Dispatch goes through one table with an explicit path for the unknown
  * (STYLE.md 7). */
+#include <assert.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 
 #include "exit.h"
+#include "gpregs_asm.h"
 #include "log.h"
 #include "panic.h"
 #include "vcpus.h"
 #include "x86.h"
+
+/* The world switches' view of struct gpregs (gpregs_asm.h). */
+static_assert(offsetof(struct gpregs, rax) == GPR_RAX && offsetof(struct gpregs, rbx) == GPR_RBX &&
+		      offsetof(struct gpregs, rcx) == GPR_RCX &&
+		      offsetof(struct gpregs, rdx) == GPR_RDX &&
+		      offsetof(struct gpregs, rsi) == GPR_RSI &&
+		      offsetof(struct gpregs, rdi) == GPR_RDI &&
+		      offsetof(struct gpregs, rbp) == GPR_RBP && offsetof(struct gpregs, r8) == GPR_R8 &&
+		      offsetof(struct gpregs, r15) == GPR_R15 && sizeof(struct gpregs) == GPR_R15 + 8,
+	      "gpregs_asm.h disagrees with struct gpregs");
 
 #define VEC_UD 6
 #define VEC_GP 13
