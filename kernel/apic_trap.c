@@ -29,13 +29,6 @@ bool apic_page_trapped(paddr_t page)
 	return false;
 }
 
-/* x86 register numbering (ModRM.reg with REX.R) to the core's registers. */
-static const enum vm_reg gpr_by_number[16] = {
-	VM_REG_RAX, VM_REG_RCX, VM_REG_RDX, VM_REG_RBX, VM_REG_RSP, VM_REG_RBP, VM_REG_RSI,
-	VM_REG_RDI, VM_REG_R8,	VM_REG_R9,  VM_REG_R10, VM_REG_R11, VM_REG_R12, VM_REG_R13,
-	VM_REG_R14, VM_REG_R15,
-};
-
 static void emulate_write(struct vcpu *v, paddr_t page, unsigned offset, uint32_t value)
 {
 	volatile uint32_t *reg = phys_to_virt(page + offset);
@@ -91,9 +84,9 @@ void apic_page_write(struct vcpu *v, struct vm_exit *e)
 		value = (uint32_t)v->regs.rax;
 	} else if (in.map == MAP_ONE && (in.opcode == 0x89 || in.opcode == 0x87) &&
 		   in.operand_size == 4) {
-		value = (uint32_t)vm_backend->get_reg(v, gpr_by_number[reg]);
+		value = (uint32_t)vm_backend->get_reg(v, vm_reg_by_number[reg]);
 		if (in.opcode == 0x87) /* the register gets the old value */
-			vm_backend->set_reg(v, gpr_by_number[reg],
+			vm_backend->set_reg(v, vm_reg_by_number[reg],
 					    *(volatile uint32_t *)phys_to_virt(page + offset));
 	} else if (in.map == MAP_ONE && in.opcode == 0xC7 && (in.modrm >> 3 & 7) == 0 &&
 		   in.operand_size == 4) {

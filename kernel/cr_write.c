@@ -22,12 +22,8 @@ static bool decode_source(struct vcpu *v, struct vm_exit *e)
 	    ((in.modrm >> 3) & 7) != (e->cr.cr & 7))
 		return false;
 	unsigned reg = (in.modrm & 7) | ((in.rex & 1) ? 8 : 0);
-	static const uint8_t slot[16] = { VM_REG_RAX, VM_REG_RCX, VM_REG_RDX, VM_REG_RBX,
-					  VM_REG_RSP, VM_REG_RBP, VM_REG_RSI, VM_REG_RDI,
-					  VM_REG_R8,  VM_REG_R9,  VM_REG_R10, VM_REG_R11,
-					  VM_REG_R12, VM_REG_R13, VM_REG_R14, VM_REG_R15 };
 
-	e->cr.value = vm_backend->get_reg(v, slot[reg]);
+	e->cr.value = vm_backend->get_reg(v, vm_reg_by_number[reg]);
 	if (in.operand_size != 8) /* outside 64-bit mode the operand is 32 bits */
 		e->cr.value = (uint32_t)e->cr.value;
 	e->insn_len = in.length;

@@ -41,11 +41,6 @@
 #define VEC_SS 12
 #define VEC_GP 13
 
-/* x86 register order, as the TSS holds them. */
-static const enum vm_reg tss_gprs[8] = {
-	VM_REG_RAX, VM_REG_RCX, VM_REG_RDX, VM_REG_RBX,
-	VM_REG_RSP, VM_REG_RBP, VM_REG_RSI, VM_REG_RDI,
-};
 /* The TSS's order of segment registers. */
 static const enum vm_seg tss_segs[6] = {
 	VM_SEG_ES, VM_SEG_CS, VM_SEG_SS, VM_SEG_DS, VM_SEG_FS, VM_SEG_GS,
@@ -269,7 +264,7 @@ static bool save_old_task(struct ts *t, const struct vm_exit *e, uint32_t eip,
 	if (e->task.source == VM_TASK_IRET)
 		state[1] &= ~(uint32_t)RFLAGS_NT;
 	for (unsigned i = 0; i < 8; i++)
-		state[2 + i] = (uint32_t)o->get_reg(t->v, tss_gprs[i]);
+		state[2 + i] = (uint32_t)o->get_reg(t->v, vm_reg_by_number[i] /* the TSS holds them in x86 order */);
 	if (!linear_access(t, tr.base + TSS_EIP, state, sizeof(state), true))
 		return false;
 	for (unsigned i = 0; i < 6; i++) {
@@ -305,7 +300,7 @@ static bool load_new_task(struct ts *t, const struct vm_exit *e, uint64_t desc,
 	o->set_reg(t->v, VM_REG_RFLAGS, eflags);
 	o->set_reg(t->v, VM_REG_RIP, tss[TSS_EIP / 4]);
 	for (unsigned i = 0; i < 8; i++)
-		o->set_reg(t->v, tss_gprs[i], tss[TSS_GPRS / 4 + i]);
+		o->set_reg(t->v, vm_reg_by_number[i], tss[TSS_GPRS / 4 + i]);
 	if (!load_segments(t, tss, eflags))
 		return false;
 	if (e->task.has_error) {

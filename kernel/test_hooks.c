@@ -37,7 +37,7 @@ bool test_hook_write_fault(struct vcpu *v, paddr_t gpa, bool in_delivery)
 		 gpa, in_delivery ? " while delivering an event (delivered again)" : "",
 		 nmi_at_fault ? "; a self-NMI is pending" : "");
 	if (nmi_at_fault)
-		lapic_send(v->apic_id, 0x400 | 0x4000); /* NMI, assert */
+		lapic_send(v->apic_id, LAPIC_ICR_NMI);
 	protected_page = ~(paddr_t)0;
 	return true;
 }

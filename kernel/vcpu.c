@@ -23,6 +23,12 @@ static_assert(offsetof(struct gpregs, rax) == GPR_RAX && offsetof(struct gpregs,
 		      offsetof(struct gpregs, r15) == GPR_R15 && sizeof(struct gpregs) == GPR_R15 + 8,
 	      "gpregs_asm.h disagrees with struct gpregs");
 
+const enum vm_reg vm_reg_by_number[16] = {
+	VM_REG_RAX, VM_REG_RCX, VM_REG_RDX, VM_REG_RBX, VM_REG_RSP, VM_REG_RBP, VM_REG_RSI,
+	VM_REG_RDI, VM_REG_R8,	VM_REG_R9,  VM_REG_R10, VM_REG_R11, VM_REG_R12, VM_REG_R13,
+	VM_REG_R14, VM_REG_R15,
+};
+
 #define VEC_UD 6
 #define VEC_GP 13
 

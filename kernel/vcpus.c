@@ -16,8 +16,6 @@
 #include "vcpus.h"
 #include "x86.h"
 
-#define ICR_NMI 0x400
-#define ICR_ASSERT 0x4000
 
 void park_wait(volatile uint32_t *flag);
 void cpu_unblock_nmi(void);
@@ -45,7 +43,7 @@ static void kick(struct vcpu *t)
 {
 	if (__atomic_exchange_n(&t->kick_outstanding, 1, __ATOMIC_ACQ_REL))
 		return; /* one is already on its way; it will see the request */
-	if (lapic_send(t->apic_id, ICR_NMI | ICR_ASSERT) != E_OK) {
+	if (lapic_send(t->apic_id, LAPIC_ICR_NMI) != E_OK) {
 		__atomic_store_n(&t->kick_outstanding, 0, __ATOMIC_RELEASE);
 		log_warn("cannot reach CPU %u: this CPU's local APIC is disabled", t->id);
 	}

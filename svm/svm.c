@@ -13,8 +13,6 @@
 #define MSR_VM_CR 0xC0010114
 #define MSR_VM_HSAVE_PA 0xC0010117
 #define VM_CR_SVMDIS BIT(4)
-#define ICR_NMI 0x400
-#define ICR_ASSERT 0x4000
 
 bool svm_has_next_rip;
 
@@ -99,7 +97,7 @@ static void svm_vcpu_run(struct vcpu *v, struct vm_exit *exit)
 		/* Test hook: an NMI after the core's last look.  GIF, clear
 		 * from here to VMRUN, holds it; the NMI intercept takes it. */
 		v->test_nmi_in_entry_window = false;
-		lapic_send(v->apic_id, ICR_NMI | ICR_ASSERT);
+		lapic_send(v->apic_id, LAPIC_ICR_NMI);
 	}
 	svm_vmrun(&v->regs, s->vmcb_pa, s->cpu->host_vmcb_pa);
 	v->regs.rax = s->vmcb->save.rax;
@@ -126,7 +124,7 @@ static void svm_request_nmi_window(struct vcpu *v)
 {
 	if (((struct svm_vcpu *)v->backend)->nmi_masked)
 		return; /* the IRET intercept and its single step come first (nmi.c) */
-	if (lapic_send(v->apic_id, ICR_NMI | ICR_ASSERT) != E_OK)
+	if (lapic_send(v->apic_id, LAPIC_ICR_NMI) != E_OK)
 		log_warn("CPU %u: an NMI waits for the next exit (local APIC disabled)", v->id);
 }
 

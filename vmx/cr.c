@@ -15,17 +15,6 @@
 #define CR0_NW BIT(29)
 #define CR0_CD BIT(30)
 
-/* Qualification GPR numbers (SDM table 28-3) to struct gpregs slots. */
-static uint64_t *gpr_slot(struct vcpu *v, unsigned n)
-{
-	static const uint8_t slot[16] = { VM_REG_RAX, VM_REG_RCX, VM_REG_RDX, VM_REG_RBX,
-					  0xFF,       VM_REG_RBP, VM_REG_RSI, VM_REG_RDI,
-					  VM_REG_R8,  VM_REG_R9,  VM_REG_R10, VM_REG_R11,
-					  VM_REG_R12, VM_REG_R13, VM_REG_R14, VM_REG_R15 };
-
-	return slot[n] == 0xFF ? NULL : &((uint64_t *)&v->regs)[slot[n]];
-}
-
 /* PAE paging without IA-32e mode: with EPT the CPU takes the PDPTEs from
  * the VMCS at entry, so loading them is ours when the MOV exited
  * (SDM 4.4.1: reserved bits give #GP). */
@@ -76,8 +65,8 @@ void vmx_cr_access(struct vcpu *v, struct vm_exit *exit)
 {
 	uint64_t qual = vmread(VMCS_EXIT_QUALIFICATION);
 	unsigned cr = qual & 15, type = (qual >> 4) & 3;
-	uint64_t *reg = gpr_slot(v, (qual >> 8) & 15);
-	uint64_t value = reg ? *reg : vmread(VMCS_GUEST_RSP);
+	/* The source GPR, numbered as in SDM table 28-3 (x86 order). */
+	uint64_t value = vmx_get_reg(v, vm_reg_by_number[(qual >> 8) & 15]);
 	bool ok;
 
 	exit->kind = VM_EXIT_NONE;

@@ -30,6 +30,10 @@
 #define APIC_BASE_ENABLE BIT(11)
 #define APIC_BASE_ADDR_MASK 0x000FFFFFFFFFF000ULL
 
+/* ICR low bits of the NMI Shoji sends (kicks, test hooks): delivery mode
+ * NMI, level assert. */
+#define LAPIC_ICR_NMI 0x4400
+
 uint32_t lapic_read(unsigned reg);
 void lapic_write(unsigned reg, uint32_t value);
 uint32_t lapic_id(void);

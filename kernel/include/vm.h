@@ -26,6 +26,10 @@ enum vm_reg {
 	VM_REG_COUNT,
 };
 
+/* x86 register numbers (ModRM, REX-extended; VT-x exit qualifications;
+ * the TSS's order) to the core's registers (kernel/vcpu.c). */
+extern const enum vm_reg vm_reg_by_number[16];
+
 enum vm_seg { VM_SEG_ES, VM_SEG_CS, VM_SEG_SS, VM_SEG_DS, VM_SEG_FS, VM_SEG_GS,
 	      VM_SEG_LDTR, VM_SEG_TR, VM_SEG_GDTR, VM_SEG_IDTR, VM_SEG_COUNT };
 
