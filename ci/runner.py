@@ -337,6 +337,26 @@ def guest_expectation(sc, art):
     return None
 
 
+SHOJI_LINE = re.compile(r"^(.+?)(shoji: .*)$")
+
+
+def unsplice(lines):
+    """The guest's lines with Shoji's log lines taken out of them.  Guest
+    and Shoji share the UART: the guest writes a byte at a time, Shoji a
+    whole line, so one of Shoji's lines can land inside a guest line
+    ("s" + "shoji: ..." + "hoji loader: ...").  Rejoin such a guest line."""
+    out, i = [], 0
+    while i < len(lines):
+        m = SHOJI_LINE.match(lines[i])
+        if m and not m.group(1).startswith("shoji") and i + 1 < len(lines):
+            out.append(m.group(1) + lines[i + 1])
+            i += 2
+            continue
+        out.append(lines[i])
+        i += 1
+    return out
+
+
 def judge(sc, variant, lines, rc, timed_out, art, ended=None):
     """Returns (status, reason) for one run; `ended` is the emulator's own
     account of why it stopped, if it gave one."""
@@ -371,8 +391,9 @@ def judge(sc, variant, lines, rc, timed_out, art, ended=None):
             return SKIP, f"[{variant}] guest skipped: {reason}"
         if not expect.startswith(word):
             return FAIL, f"[{variant}] guest said {word}: {reason} (expected {expect})"
+    guest_text = "\n".join(unsplice(lines))
     for pat in sc["require"]:
-        if not re.search(pat, text, re.M):
+        if not re.search(pat, text, re.M) and not re.search(pat, guest_text, re.M):
             return FAIL, f"[{variant}] missing output /{pat}/ ({why})"
     if timed_out and not sc["require"] and sc.get("verdict") != "guest":
         return FAIL, f"[{variant}] timed out"
