@@ -12,6 +12,9 @@ const char *err_name(enum err e)
 		[E_FAULT] = "access fault",
 		[E_UNSUPP] = "not supported",
 		[E_EXISTS] = "already exists",
+		[E_DENIED] = "permission denied",
+		[E_DEAD] = "domain crashed or restarted",
+		[E_BUSY] = "domain busy",
 	};
 
 	return (unsigned)e < ARRAY_SIZE(names) && names[e] ? names[e] : "unknown error";

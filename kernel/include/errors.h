@@ -13,6 +13,11 @@ enum err {
 	E_FAULT,    /* an access faulted (guest memory not RAM, #GP on MSR...) */
 	E_UNSUPP,   /* the CPU or the platform lacks what this needs */
 	E_EXISTS,   /* already present (duplicate key, slot in use) */
+	E_DENIED,   /* no capability for this, or it lacks the right */
+	E_DEAD,     /* the callee crashed or restarted: the call did not complete,
+		     * or the capability names an older generation */
+	E_BUSY,     /* the domain is in a call that cannot wait for this one
+		     * (a call cycle, or another CPU held it too long) */
 };
 
 const char *err_name(enum err e);
