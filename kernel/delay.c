@@ -33,3 +33,15 @@ void udelay(unsigned us)
 		us -= chunk;
 	}
 }
+
+uint64_t tsc_khz;
+
+void tsc_calibrate(void)
+{
+	uint64_t start = rdtsc();
+
+	udelay(10000);
+	tsc_khz = (rdtsc() - start) / 10;
+	if (!tsc_khz)
+		tsc_khz = 1;
+}

@@ -5,6 +5,8 @@
 #include "acpi.h"
 #include "boot.h"
 #include "cpu_features.h"
+#include "delay.h"
+#include "dom.h"
 #include "exit.h"
 #include "guest.h"
 #include "lapic.h"
@@ -118,6 +120,9 @@ static void core_main_bsp(void)
 	/* INIT ends whatever the other CPUs ran: no way back after this. */
 	boot_point_of_no_return();
 	unsigned aps = cpus.count ? smp_start_aps(&cpus, core_main_ap) : 0;
+
+	tsc_calibrate();
+	dom_start_all();
 
 	log_info("%u CPU%s in Shoji (boot CPU APIC %u); %lu KiB of the reserved region unused",
 		 aps + 1, aps ? "s" : "", bsp->apic_id, page_free_count() * 4);

@@ -10,6 +10,7 @@
 #include "gpregs_asm.h"
 #include "log.h"
 #include "panic.h"
+#include "percpu.h"
 #include "vcpus.h"
 #include "x86.h"
 
@@ -168,6 +169,7 @@ _Noreturn void vcpu_run_loop(struct vcpu *v)
 		vcpu_handle_requests(v, &e);
 		vcpu_deliver_nmi(v);
 		vm_backend->vcpu_run(v, &e);
+		v->cpu->tr_stale = true; /* dom_run reloads TR before a domain runs */
 		if (!v->started_logged && e.kind != VM_EXIT_NONE &&
 		    (unsigned)e.kind < VM_EXIT_KIND_COUNT) {
 			v->started_logged = true;

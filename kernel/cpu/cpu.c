@@ -4,8 +4,10 @@
 #include <assert.h>
 #include <string.h>
 
+#include "acpi.h"
 #include "log.h"
 #include "mm.h"
+#include "pagetable.h"
 #include "panic.h"
 #include "percpu.h"
 #include "x86.h"
@@ -27,25 +29,22 @@ struct table_register {
 
 #define GATE_INTERRUPT_DPL0 0x8E
 
-extern char trap_entry_0[], trap_entry_1[], trap_entry_3[], trap_entry_4[], trap_entry_5[],
-	trap_entry_6[], trap_entry_7[], trap_entry_8[], trap_entry_9[], trap_entry_10[],
-	trap_entry_11[], trap_entry_12[], trap_entry_13[], trap_entry_14[], trap_entry_15[],
-	trap_entry_16[], trap_entry_17[], trap_entry_18[], trap_entry_19[], trap_entry_20[],
-	trap_entry_21[], trap_entry_22[], trap_entry_23[], trap_entry_24[], trap_entry_25[],
-	trap_entry_26[], trap_entry_27[], trap_entry_28[], trap_entry_29[], trap_entry_30[],
-	trap_entry_31[], trap_entry_255[], trap_entry_nmi[];
+extern char ipc_gate_entry[];
 
-static char *const exception_entries[32] = {
-	trap_entry_0, trap_entry_1, trap_entry_nmi, trap_entry_3, trap_entry_4, trap_entry_5,
-	trap_entry_6, trap_entry_7, trap_entry_8, trap_entry_9, trap_entry_10, trap_entry_11,
-	trap_entry_12, trap_entry_13, trap_entry_14, trap_entry_15, trap_entry_16, trap_entry_17,
-	trap_entry_18, trap_entry_19, trap_entry_20, trap_entry_21, trap_entry_22, trap_entry_23,
-	trap_entry_24, trap_entry_25, trap_entry_26, trap_entry_27, trap_entry_28, trap_entry_29,
-	trap_entry_30, trap_entry_31,
-};
+/* The entry points of trap_entry.S, in vector order. */
+extern char trap_entries[], trap_entry_nmi[];
 
-static struct idt_gate idt[256] __attribute__((aligned(16)));
+/* The IDT fills exactly one page of its own: domains' tables map it. */
+static struct idt_gate idt[256] __attribute__((aligned(PAGE_SIZE), section(".bss.shared")));
 static bool idt_built;
+
+struct pcpu *pcpu_by_index[MAX_CPUS];
+
+const void *cpu_idt_page(void)
+{
+	return idt;
+}
+uint32_t pcpu_count;
 
 static void idt_set(unsigned vector, const void *entry, uint8_t ist)
 {
@@ -61,13 +60,15 @@ static void idt_set(unsigned vector, const void *entry, uint8_t ist)
 	};
 }
 
+/* Every vector has its own entry (the vector is pushed); all are DPL 0, so
+ * an INT n from ring 3 faults with #GP. */
 static void idt_build(void)
 {
 	for (unsigned v = 0; v < 256; v++)
-		idt_set(v, v < 32 ? exception_entries[v] : trap_entry_255, 0);
+		idt_set(v, trap_entries + v * TRAP_ENTRY_STRIDE, 0);
 	idt_set(2, trap_entry_nmi, IST_NMI);
-	idt_set(8, trap_entry_8, IST_DF);
-	idt_set(18, trap_entry_18, IST_MC);
+	idt_set(8, trap_entries + 8 * TRAP_ENTRY_STRIDE, IST_DF);
+	idt_set(18, trap_entries + 18 * TRAP_ENTRY_STRIDE, IST_MC);
 	idt_built = true;
 }
 
@@ -91,32 +92,87 @@ static uint64_t tss_descriptor_low(uintptr_t base, uint32_t limit)
 	       ((uint64_t)(limit >> 16 & 0xF) << 48) | ((uint64_t)(base >> 24 & 0xFF) << 56);
 }
 
+/* A 64-bit call gate, DPL 3, into the core's code (SDM Vol. 3A 5.8.3.1). */
+static void gdt_set_call_gate(uint64_t *slot, uintptr_t target)
+{
+	slot[0] = (target & 0xFFFF) | ((uint64_t)GDT_KERNEL_CODE << 16) | (0xECULL << 40) |
+		  ((uint64_t)(target >> 16 & 0xFFFF) << 48);
+	slot[1] = target >> 32;
+}
+
+/* The TSS window of this CPU: TSS page and a deny-all I/O bitmap, mapped
+ * non-global in the core's tables (each domain maps its own bitmap). */
+static struct tss64 *tss_window_create(struct pcpu *cpu)
+{
+	char *pages = page_alloc_contig(TSS_WINDOW_SIZE / PAGE_SIZE);
+	uintptr_t va = TSS_WINDOW_BASE + cpu->index * TSS_WINDOW_SIZE;
+	struct pt_ctx core;
+
+	if (!pages)
+		panic("no memory for the TSS of CPU %u", cpu->index);
+	memset(pages + PAGE_SIZE, 0xFF, TSS_WINDOW_SIZE - PAGE_SIZE);
+	pt_ctx_core(&core, cpu->core_cr3);
+	if (pt_map(&core, va, virt_to_phys(pages), TSS_WINDOW_SIZE, PTE_W | PTE_NX, PAGE_SIZE) !=
+	    E_OK)
+		panic("cannot map the TSS window of CPU %u", cpu->index);
+	return (struct tss64 *)(va + TSS_OFFSET);
+}
+
+/* SMEP and SMAP where the CPU has them: the core never runs or touches a
+ * domain's pages by accident.  CR0.AM lets a domain's #AC happen.
+ * FSGSBASE and PKE stay clear (WRGSBASE faults in ring 3). */
+static bool cpu_harden(void)
+{
+	struct cpuid_regs r;
+
+	cpuid(7, 0, &r);
+	write_cr4((read_cr4() | ((r.ebx & BIT(7)) ? CR4_SMEP : 0) |
+		   ((r.ebx & BIT(20)) ? CR4_SMAP : 0)) & ~(uint64_t)(CR4_FSGSBASE | CR4_PKE));
+	write_cr0(read_cr0() | CR0_AM);
+	/* No SYSCALL and no SYSENTER from ring 3 (SPEC.md item 4). */
+	wrmsr(MSR_SYSENTER_CS, 0);
+	wrmsr(MSR_EFER, rdmsr(MSR_EFER) & ~(uint64_t)EFER_SCE);
+	return r.ebx & BIT(20);
+}
+
 _Noreturn void cpu_init(uint32_t index, void (*next)(void))
 {
 	struct pcpu *cpu = page_alloc();
 
 	if (!cpu)
 		panic("no memory for CPU %u", index);
-	static_assert(__builtin_offsetof(struct pcpu, nmi_count) == PCPU_NMI_COUNT,
-		      "trap_entry.S reads nmi_count at this offset");
+	static_assert(__builtin_offsetof(struct pcpu, nmi_count) == PCPU_NMI_COUNT &&
+			      __builtin_offsetof(struct pcpu, core_cr3) == PCPU_CORE_CR3 &&
+			      __builtin_offsetof(struct pcpu, core_rsp) == PCPU_CORE_RSP &&
+			      __builtin_offsetof(struct pcpu, smap) == PCPU_SMAP,
+		      "the entry code reads struct pcpu at these offsets");
 	static_assert(sizeof(struct pcpu) <= PAGE_SIZE, "struct pcpu fits one page");
+	static_assert(sizeof(struct tss64) == PAGE_SIZE - TSS_OFFSET, "the bitmap follows the TSS");
 	cpu->self = cpu;
 	cpu->index = index;
+	cpu->core_cr3 = read_cr3();
+	cpu->smap = cpu_harden();
+	cpu->tss = tss_window_create(cpu);
 
 	cpu->gdt[0] = 0;
 	cpu->gdt[GDT_KERNEL_CODE / 8] = 0x00AF9A000000FFFFULL;
 	cpu->gdt[GDT_KERNEL_DATA / 8] = 0x00CF92000000FFFFULL;
-	cpu->gdt[GDT_TSS / 8] = tss_descriptor_low((uintptr_t)&cpu->tss, sizeof(cpu->tss) - 1);
-	cpu->gdt[GDT_TSS / 8 + 1] = (uintptr_t)&cpu->tss >> 32;
+	cpu->gdt[GDT_TSS / 8] = tss_descriptor_low((uintptr_t)cpu->tss, TSS_LIMIT);
+	cpu->gdt[GDT_TSS / 8 + 1] = (uintptr_t)cpu->tss >> 32;
+	cpu->gdt[GDT_USER_DATA / 8] = 0x00CFF2000000FFFFULL;
+	cpu->gdt[GDT_USER_CODE / 8] = 0x00AFFA000000FFFFULL;
+	gdt_set_call_gate(&cpu->gdt[GDT_IPC_GATE / 8], (uintptr_t)ipc_gate_entry);
 
 	cpu->stack_top = stack_create(cpu);
-	cpu->tss.ist[IST_NMI - 1] = stack_create(cpu);
-	cpu->tss.ist[IST_DF - 1] = stack_create(cpu);
-	cpu->tss.ist[IST_MC - 1] = stack_create(cpu);
-	cpu->tss.rsp[0] = cpu->stack_top;
-	/* No I/O bitmap: ring 3 gets no ports through the TSS until a domain
-	 * is granted some (issue #6). */
-	cpu->tss.iomap_base = sizeof(cpu->tss);
+	cpu->entry_stack_top = stack_create(cpu);
+	cpu->tss->ist[IST_NMI - 1] = stack_create(cpu);
+	cpu->tss->ist[IST_DF - 1] = stack_create(cpu);
+	cpu->tss->ist[IST_MC - 1] = stack_create(cpu);
+	cpu->tss->rsp[0] = cpu->entry_stack_top;
+	cpu->tss->iomap_base = sizeof(struct tss64);
+	pcpu_by_index[index] = cpu;
+	if (index + 1 > pcpu_count)
+		pcpu_count = index + 1;
 
 	if (!idt_built)
 		idt_build();

@@ -1,6 +1,7 @@
 /* Exceptions taken by the core itself.  A fault in code that registered a
  * fixup (guest MSR accesses) resumes there; any other one is a core bug and
  * panics with the whole frame. */
+#include "dom.h"
 #include "log.h"
 #include "panic.h"
 #include "percpu.h"
@@ -23,6 +24,11 @@ static const char *const exception_names[32] = {
 	"reserved 26", "reserved 27", "#HV hypervisor injection", "#VC VMM communication",
 	"#SX security", "reserved 31",
 };
+
+const char *trap_vector_name(unsigned vector)
+{
+	return vector < 32 ? exception_names[vector] : "interrupt";
+}
 
 static bool apply_fixup(struct trap_frame *f)
 {
@@ -49,12 +55,28 @@ void trap_frame_dump(const struct trap_frame *f)
 
 void trap_dispatch(struct trap_frame *f)
 {
+	extern char ipc_gate_entry[], ipc_gate_entry_end[];
+
 	if (f->vector < 32 && apply_fixup(f))
 		return;
-	if (f->vector == 255 && this_cpu()->draining)
+	/* A domain called the gate with TF set: the single-step trap comes
+	 * right after the far call, before the gate's first instruction.
+	 * Clear TF and go on (issue #6 item 2: entry copes with TF). */
+	if (f->vector == 1 && f->rip >= (uintptr_t)ipc_gate_entry &&
+	    f->rip < (uintptr_t)ipc_gate_entry_end) {
+		f->rflags &= ~RFLAGS_TF;
+		return;
+	}
+	/* An interrupt in the gate's or the entry's code (IF is the domain's
+	 * there until CLI). */
+	if (f->vector >= 32 && this_cpu()->dom_running) {
+		dom_host_interrupt(f->vector);
+		return;
+	}
+	if (f->vector >= 32 && this_cpu()->draining)
 		return; /* lapic_init_reset empties the APIC; it EOIs */
-	if (f->vector == 255)
-		log_error("unexpected interrupt in the core (IF should be clear)");
+	if (f->vector >= 32)
+		log_error("unexpected interrupt %lu in the core (IF should be clear)", f->vector);
 	else
 		log_error("core exception %s (vector %lu) error code %#lx on CPU %u",
 			  exception_names[f->vector], f->vector, f->error_code, this_cpu()->index);

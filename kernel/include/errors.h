@@ -18,6 +18,7 @@ enum err {
 		     * or the capability names an older generation */
 	E_BUSY,     /* the domain is in a call that cannot wait for this one
 		     * (a call cycle, or another CPU held it too long) */
+	E_COUNT     /* not an error: the number of codes */
 };
 
 const char *err_name(enum err e);

@@ -38,5 +38,7 @@ struct pt_ctx;
 /* Sets up page tables whose tables come from the region: allocates the
  * root; false if the region is full. */
 bool pt_ctx_init_region(struct pt_ctx *ctx);
+/* The same allocator, on existing tables rooted at cr3. */
+void pt_ctx_core(struct pt_ctx *ctx, uint64_t cr3);
 
 #endif

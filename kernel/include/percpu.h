@@ -8,12 +8,30 @@
 
 #define STACK_SIZE 0x4000
 #define STACK_PCPU_SLOT (STACK_SIZE - 16) /* offset of the pcpu pointer */
-#define PCPU_NMI_COUNT 8                  /* offsetof(struct pcpu, nmi_count) */
+/* Offsets into struct pcpu for the entry code (checked in cpu.c). */
+#define PCPU_NMI_COUNT 8
+#define PCPU_CORE_CR3 16
+#define PCPU_CORE_RSP 24
+#define PCPU_SMAP 32
 
+/* ipc/ABI.md has the table. */
 #define GDT_KERNEL_CODE 0x08
 #define GDT_KERNEL_DATA 0x10
 #define GDT_TSS 0x18
-#define GDT_ENTRIES 5
+#define GDT_USER_DATA 0x28
+#define GDT_USER_CODE 0x30
+#define GDT_IPC_GATE 0x38
+#define GDT_ENTRIES 9
+
+/* Each CPU's TSS and I/O permission bitmap live in a window of their own,
+ * mapped non-global: the core's tables show a deny-all bitmap there and
+ * each domain's tables its own, so switching CR3 switches the bitmap
+ * (SDM Vol. 1 19.5.2) with nothing copied. */
+#define TSS_WINDOW_BASE 0xFFFFFF0000000000
+#define TSS_WINDOW_SIZE 0x4000 /* TSS page, two bitmap pages, a spare */
+#define TSS_OFFSET (PAGE_SIZE - 104) /* the TSS ends where the bitmap starts */
+#define IOMAP_BYTES 0x2000
+#define TSS_LIMIT (104 + IOMAP_BYTES - 1)
 
 #define IST_NMI 1
 #define IST_DF 2
@@ -34,17 +52,26 @@ struct tss64 {
 } __attribute__((packed));
 
 struct vcpu;
+struct domain;
 
 /* Legend: [init] set once by cpu_init; [own] touched only by this CPU;
- * [nmi] written by the NMI handler, read and cleared by this CPU. */
+ * [nmi] written by the NMI handler, read and cleared by this CPU.
+ * The page holding it is mapped (supervisor-only) in every domain's
+ * address space: the entry code finds the core's CR3 here. */
 struct pcpu {
 	struct pcpu *self;            /* [init] */
 	volatile uint32_t nmi_count;  /* [nmi] NMIs taken in host mode */
 	uint32_t index;               /* [init] 0 = the boot CPU */
+	uint64_t core_cr3;            /* [init] the core's page tables */
+	uintptr_t core_rsp;           /* [own] the core's stack while a domain runs */
+	uint8_t smap;                 /* [init] CLAC exists (CR4.SMAP set) */
 	uint32_t apic_id;             /* [init] */
 	uint64_t gdt[GDT_ENTRIES];    /* [init] */
-	struct tss64 tss;             /* [init] */
+	struct tss64 *tss;            /* [init] in the TSS window */
 	uintptr_t stack_top;          /* [init] main stack */
+	uintptr_t entry_stack_top;    /* [init] TSS.RSP0: ring 3 enters here */
+	struct domain *dom_running;   /* [own] the domain running here, if any */
+	bool tr_stale;                /* [own] a VM exit may have cut TR's limit */
 	void *backend;                /* [own] back end's per-CPU state */
 	struct vcpu *vcpu;            /* [own] the guest vCPU this CPU runs */
 	bool draining;                /* [own] taking stray interrupts on purpose */
@@ -61,6 +88,13 @@ static inline struct pcpu *this_cpu(void)
 /* Builds GDT, TSS and stacks for the CPU with this index, loads them and
  * the shared IDT, then calls next() on the CPU's own main stack. */
 _Noreturn void cpu_init(uint32_t index, void (*next)(void));
+
+/* Every CPU's pcpu, by index; NULL where none came up. */
+extern struct pcpu *pcpu_by_index[];
+extern uint32_t pcpu_count;
+
+/* The IDT's page (shared by all CPUs). */
+const void *cpu_idt_page(void);
 
 #endif
 #endif

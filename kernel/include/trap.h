@@ -1,6 +1,13 @@
 #ifndef SHOJI_TRAP_H
 #define SHOJI_TRAP_H
 
+/* The entries of trap_entry.S are this far apart. */
+#define TRAP_ENTRY_STRIDE 32
+/* Added to trap_frame.vector for an external interrupt on a vector below 32
+ * (a real-mode guest's PIC uses 8-15). */
+#define TRAP_EXTERNAL 0x1000
+
+#ifndef __ASSEMBLER__
 #include "types.h"
 
 /* Pushed by kernel/cpu/trap_entry.S, lowest address first. */
@@ -12,6 +19,18 @@ struct trap_frame {
 };
 
 void trap_frame_dump(const struct trap_frame *f);
+
+/* "#PF page fault" and so on; "interrupt" from 32 up. */
+const char *trap_vector_name(unsigned vector);
+
+/* True for an interrupt (not an exception and not the IPC gate); *vector
+ * gets its number. */
+static inline bool trap_is_interrupt(const struct trap_frame *f, unsigned *vector)
+{
+	*vector = (unsigned)(f->vector & 0xFF);
+	return (f->vector & TRAP_EXTERNAL) || (f->vector >= 32 && f->vector < 256);
+}
+#endif
 
 /* Called by trap_entry.S for every exception taken in the core. */
 void trap_dispatch(struct trap_frame *f);

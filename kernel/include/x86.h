@@ -6,6 +6,7 @@
 #include "types.h"
 
 #define MSR_EFER 0xC0000080
+#define MSR_SYSENTER_CS 0x174
 #define EFER_SCE BIT(0)
 #define EFER_LME BIT(8)
 #define EFER_LMA BIT(10)
@@ -17,15 +18,24 @@
 #define CR0_ET BIT(4)
 #define CR0_NE BIT(5)
 #define CR0_WP BIT(16)
+#define CR0_AM BIT(18)
 #define CR0_PG BIT(31)
 #define CR4_PAE BIT(5)
 #define CR4_PGE BIT(7)
 #define CR4_OSFXSR BIT(9)
 #define CR4_LA57 BIT(12)
+#define CR4_FSGSBASE BIT(16)
 #define CR4_PCIDE BIT(17)
 #define CR4_OSXSAVE BIT(18)
+#define CR4_SMEP BIT(20)
+#define CR4_SMAP BIT(21)
+#define CR4_PKE BIT(22)
 
+#define RFLAGS_TF BIT(8)
 #define RFLAGS_IF BIT(9)
+#define RFLAGS_DF BIT(10)
+#define RFLAGS_IOPL (3ULL << 12)
+#define RFLAGS_AC BIT(18)
 
 struct cpuid_regs {
 	uint32_t eax, ebx, ecx, edx;

@@ -76,3 +76,8 @@ bool pt_ctx_init_region(struct pt_ctx *ctx)
 	*ctx = (struct pt_ctx){ region_alloc_table, region_table_va, NULL, 0 };
 	return region_alloc_table(NULL, &ctx->root) != NULL;
 }
+
+void pt_ctx_core(struct pt_ctx *ctx, uint64_t cr3)
+{
+	*ctx = (struct pt_ctx){ region_alloc_table, region_table_va, NULL, cr3 & PTE_ADDR_MASK };
+}

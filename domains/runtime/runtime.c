@@ -1,0 +1,28 @@
+/* The domain side of a call: hand the message to the domain's dispatcher
+ * and reply with its answer.  The reply never returns: the next call
+ * enters at _start again on an empty stack. */
+#include <stdlib.h>
+
+#include "domain.h"
+
+_Noreturn void runtime_serve(uint64_t badge, uint64_t label, uint64_t w0, uint64_t w1,
+			     uint64_t w2, uint64_t w3);
+
+_Noreturn void runtime_serve(uint64_t badge, uint64_t label, uint64_t w0, uint64_t w1,
+			     uint64_t w2, uint64_t w3)
+{
+	struct ipc_msg m = { label, { w0, w1, w2, w3 } };
+	enum err e = label == IPC_LABEL_INIT ? domain_init((uint32_t)w0) : domain_dispatch(badge, &m);
+
+	ipc_gate(IPC_OP_REPLY, e, &m);
+	for (;;) /* the core never returns from a reply */
+		__asm__ volatile("ud2");
+}
+
+/* libc's last resort (a corrupted heap, a failed check): a fault, which
+ * the core reports and answers with a restart. */
+_Noreturn void abort(void)
+{
+	for (;;)
+		__asm__ volatile("ud2");
+}

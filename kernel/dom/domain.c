@@ -1,0 +1,195 @@
+/* Domains: building them from the manifest, serialized entry, crashes and
+ * restarts with generation numbers and back-off (issue #6 items 1, 5, 8). */
+#include <stdio.h>
+#include <string.h>
+
+#include "delay.h"
+#include "dom.h"
+#include "ipc.h"
+#include "log.h"
+#include "percpu.h"
+#include "trap.h"
+#include "vm.h"
+#include "x86.h"
+
+struct domain domains[DOM_MAX];
+unsigned dom_count;
+
+extern const struct dom_desc dom_manifest[];
+extern const unsigned dom_manifest_count;
+
+/* Another CPU may hold a domain for one call, bounded by the domain's
+ * budget; waiting twice that plus a margin means something is stuck. */
+#define DOM_WAIT_MS(d) (2 * ((d)->desc->budget_us / 1000 + 1) + 100)
+#define BACKOFF_MAX_MS 1000
+
+struct domain *dom_find(const char *name)
+{
+	for (unsigned i = 0; i < dom_count; i++)
+		if (strcmp(domains[i].desc->name, name) == 0)
+			return &domains[i];
+	return NULL;
+}
+
+enum err dom_acquire(struct domain *d)
+{
+	uint32_t me = this_cpu()->index + 1;
+
+	if (__atomic_load_n(&d->holder, __ATOMIC_ACQUIRE) == me)
+		return E_BUSY; /* already in the call chain on this CPU */
+	uint64_t give_up = rdtsc() + DOM_WAIT_MS(d) * tsc_khz;
+
+	while (!spin_trylock(&d->lock)) {
+		if (rdtsc() > give_up) {
+			log_warn("domain %s: CPU %u waited %u ms for CPU %u's call; giving up",
+				 d->desc->name, me - 1, DOM_WAIT_MS(d), d->holder - 1);
+			return E_BUSY;
+		}
+		cpu_relax();
+	}
+	__atomic_store_n(&d->holder, me, __ATOMIC_RELEASE);
+	return E_OK;
+}
+
+void dom_release(struct domain *d)
+{
+	__atomic_store_n(&d->holder, 0, __ATOMIC_RELEASE);
+	spin_unlock(&d->lock);
+}
+
+void dom_run(struct domain *d, struct dom_regs *regs, struct trap_frame *exit)
+{
+	struct trap_frame *dom_enter_asm(struct dom_regs *frame, uint64_t cr3);
+	struct pcpu *cpu = this_cpu();
+	struct dom_regs *frame = (struct dom_regs *)(cpu->entry_stack_top - sizeof(*frame));
+	struct domain *outer = cpu->dom_running;
+
+	/* After a VM exit on VT-x TR's limit is 0x67 (SDM Vol. 3C 28.5.2),
+	 * which would deny every port, granted ones too: reload it. */
+	if (cpu->tr_stale) {
+		cpu->gdt[GDT_TSS / 8] &= ~BIT(41); /* busy -> available, for LTR */
+		__asm__ volatile("ltr %w0" : : "r"((uint16_t)GDT_TSS) : "memory");
+		cpu->tr_stale = false;
+	}
+	*frame = *regs;
+	frame->rflags &= ~(uint64_t)(RFLAGS_IF | RFLAGS_TF | RFLAGS_IOPL);
+	frame->cs = GDT_USER_CODE | 3;
+	frame->ss = GDT_USER_DATA | 3;
+	cpu->dom_running = d;
+	vm_backend->host_allow_events(true);
+	const struct trap_frame *f = dom_enter_asm(frame, d->space.root);
+
+	vm_backend->host_allow_events(false);
+	cpu->dom_running = outer;
+	*exit = *f;
+	memcpy(regs, f, offsetof(struct dom_regs, rflags)); /* r15 .. rax */
+	regs->rflags = f->rflags;
+	regs->rip = f->rip;
+	regs->rsp = f->rsp;
+}
+
+static const char *fault_what(const struct trap_frame *f, char *buf, size_t n)
+{
+	if (f->vector < 32)
+		snprintf(buf, n, "%s", trap_vector_name((unsigned)f->vector));
+	else
+		snprintf(buf, n, "vector %lu", f->vector);
+	return buf;
+}
+
+void dom_crash(struct domain *d, const struct trap_frame *f, const char *what)
+{
+	char name[48];
+	uint64_t now = rdtsc();
+	uint64_t addr = f->vector == 14 ? read_cr2() : f->rip;
+
+	if (!what)
+		what = fault_what(f, name, sizeof(name));
+	log_error("domain %s (generation %u) crashed: %s at rip %#lx, address %#lx, error code "
+		  "%#lx", d->desc->name, d->generation, what, f->rip, addr, f->error_code);
+	log_error("  rax %016lx rbx %016lx rcx %016lx rdx %016lx", f->rax, f->rbx, f->rcx, f->rdx);
+	log_error("  rsi %016lx rdi %016lx rbp %016lx rsp %016lx", f->rsi, f->rdi, f->rbp, f->rsp);
+	log_error("  r8  %016lx r9  %016lx r10 %016lx r11 %016lx", f->r8, f->r9, f->r10, f->r11);
+	log_error("  r12 %016lx r13 %016lx r14 %016lx r15 %016lx rflags %lx", f->r12, f->r13,
+		  f->r14, f->r15, f->rflags);
+	d->last_fault_vector = f->vector;
+	d->last_fault_addr = addr;
+
+	/* Back-off: a crash within a second of the last one doubles the wait
+	 * before the next start (up to a second); a quiet second resets it. */
+	if (d->last_crash && now - d->last_crash < 1000 * tsc_khz)
+		d->backoff_ms = d->backoff_ms ? MIN(d->backoff_ms * 2, BACKOFF_MAX_MS) : 1;
+	else
+		d->backoff_ms = 0;
+	d->last_crash = now;
+	d->crashed_at = now;
+	d->restart_at = now + d->backoff_ms * tsc_khz;
+	d->generation++;
+	d->state = DOM_DOWN;
+	dom_space_reset(d);
+	log_info("domain %s reloaded as generation %u; it starts %s", d->desc->name, d->generation,
+		 d->backoff_ms ? "after its back-off" : "now");
+	if (d->backoff_ms)
+		log_info("  back-off %u ms (it crashed again within a second)", d->backoff_ms);
+}
+
+enum err dom_ensure_ready(struct domain *d)
+{
+	if (d->state == DOM_READY)
+		return E_OK;
+	if (rdtsc() < d->restart_at)
+		return E_DEAD;
+	struct ipc_msg init = { .label = IPC_LABEL_INIT, .w = { d->generation } };
+
+	d->state = DOM_READY;
+	enum err e = ipc_serve(d, 0, &init);
+
+	if (e != E_OK) {
+		if (d->state == DOM_READY) { /* it answered, but not OK: try later */
+			log_error("domain %s: its start (INIT) answered %s", d->desc->name,
+				  err_name(e));
+			d->state = DOM_DOWN;
+			d->restart_at = rdtsc() + BACKOFF_MAX_MS * tsc_khz;
+		}
+		return E_DEAD;
+	}
+	if (d->crashed_at)
+		log_info("domain %s restarted: generation %u serves %lu us after the crash",
+			 d->desc->name, d->generation, (rdtsc() - d->crashed_at) * 1000 / tsc_khz);
+	else
+		log_info("domain %s started: generation %u", d->desc->name, d->generation);
+	return E_OK;
+}
+
+void dom_start_all(void)
+{
+	char why[160];
+
+	for (unsigned i = 0; i < dom_manifest_count && dom_count < DOM_MAX; i++) {
+		struct domain *d = &domains[dom_count];
+		const struct dom_desc *desc = &dom_manifest[i];
+
+		d->desc = desc;
+		d->index = dom_count;
+		if (dom_space_build(d, why, sizeof(why)) != E_OK) {
+			log_error("domain %s not started: %s", desc->name, why);
+			continue;
+		}
+		d->generation = 1;
+		d->state = DOM_DOWN; /* until its INIT is answered */
+		dom_count++;
+		log_info("domain %s loaded: %u segments, entry %#lx, stack %u KiB, budget %u us%s",
+			 desc->name, d->elf.count, d->elf.entry, desc->stack_size / 1024,
+			 desc->budget_us, desc->io_count ? ", I/O ports granted" : "");
+		if (dom_acquire(d) == E_OK) {
+			dom_ensure_ready(d);
+			dom_release(d);
+		}
+	}
+}
+
+void dom_host_interrupt(uint64_t vector)
+{
+	log_warn("CPU %u: interrupt vector %lu while in a domain (not yet routed)",
+		 this_cpu()->index, vector);
+}

@@ -1,0 +1,102 @@
+/* Ring-3 protection domains (SPEC.md "Architecture contract", issue #6):
+ * each a program in its own address space, entered by the core to serve
+ * one call at a time, ended and reloaded when it faults.  ipc/ABI.md is
+ * the contract with the domains themselves. */
+#ifndef SHOJI_DOM_H
+#define SHOJI_DOM_H
+
+#include "dom_elf.h"
+#include "errors.h"
+#include "pagetable.h"
+#include "spinlock.h"
+#include "trap.h"
+#include "types.h"
+
+#define DOM_USER_START 0x400000ULL
+#define DOM_STACK_TOP 0x7FFF00000000ULL
+#define DOM_USER_END (DOM_STACK_TOP - GiB(1)) /* images stay below the stack */
+#define DOM_MAP_BASE 0x10000000000ULL
+#define DOM_MAX 8
+#define DOM_NAME_MAX 16
+#define IPC_GATE_VECTOR 256 /* trap_frame.vector of a call-gate entry */
+
+/* What the build says about a domain (the manifest). */
+struct dom_desc {
+	const char *name;
+	const uint8_t *image, *image_end; /* the ELF file, embedded in Shoji */
+	uint32_t budget_us;               /* longest a call may run */
+	uint32_t stack_size;              /* bytes, a multiple of 4 KiB */
+	uint16_t io_first, io_count;      /* I/O ports granted (count 0: none) */
+	const char *slot1;                /* the domain its slot 1 calls, if any */
+};
+
+/* The registers a domain runs with, in the order dom_enter_asm pops them
+ * (then POPFQ, then a far return's RIP, CS, RSP, SS). */
+struct dom_regs {
+	uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
+	uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
+	uint64_t rflags, rip, cs, rsp, ss;
+};
+
+enum dom_state {
+	DOM_READY, /* serving calls */
+	DOM_DOWN,  /* crashed; reloaded, waiting out its back-off before INIT */
+};
+
+/* Legend: [init] set when the domain is first built; [lock] under `lock`
+ * (held for a whole call, by the CPU running it). */
+struct domain {
+	struct spinlock lock;
+	volatile uint32_t holder;      /* [atomic] 1 + index of the CPU in a call, or 0 */
+	const struct dom_desc *desc;   /* [init] */
+	uint32_t index;                /* [init] */
+	struct pt_ctx space;           /* [init] its page tables (kept across restarts) */
+	struct dom_elf elf;            /* [init] */
+	void *segment_pages[DOM_ELF_MAX_SEGMENTS]; /* [init] direct-map copies */
+	void *stack_pages;             /* [init] */
+	uint32_t generation;           /* [lock] 1 at the first start */
+	enum dom_state state;          /* [lock] */
+	uint64_t restart_at;           /* [lock] TSC when a DOWN domain may start */
+	uint64_t last_crash;           /* [lock] TSC of the last crash */
+	uint32_t backoff_ms;           /* [lock] wait before the next restart */
+	uint64_t crashed_at;           /* [lock] TSC of the crash being recovered */
+	/* The last crash, for callers and tests. */
+	uint64_t last_fault_vector, last_fault_addr; /* [lock] */
+	uint64_t calls;                /* [lock] calls served */
+};
+
+extern struct domain domains[DOM_MAX];
+extern unsigned dom_count;
+
+/* Builds every domain of the manifest and starts it (its INIT call).
+ * Runs on the boot CPU once every CPU is up: domains' tables map each
+ * CPU's entry structures. */
+void dom_start_all(void);
+struct domain *dom_find(const char *name);
+
+/* Address spaces (kernel/dom/space.c). */
+enum err dom_space_build(struct domain *d, char *why, size_t why_size);
+void dom_space_reset(struct domain *d);
+
+/* Runs d in ring 3 with *regs until it enters the core again; *regs gets
+ * its registers then, *exit the frame (vector IPC_GATE_VECTOR for the call
+ * gate).  The caller holds d. */
+void dom_run(struct domain *d, struct dom_regs *regs, struct trap_frame *exit);
+
+/* Ends d after a fault (logged with the frame); reloads it with the next
+ * generation, to start after its back-off.  The caller holds d. */
+void dom_crash(struct domain *d, const struct trap_frame *f, const char *what);
+
+/* Brings a DOWN domain back if its back-off is over (its INIT call);
+ * E_DEAD if it must wait more or INIT failed.  The caller holds d. */
+enum err dom_ensure_ready(struct domain *d);
+
+/* Serialized entry: E_BUSY if this CPU already holds d (a call cycle) or
+ * another CPU held it past the wait limit. */
+enum err dom_acquire(struct domain *d);
+void dom_release(struct domain *d);
+
+/* Interrupts taken by the core while it was in a domain or its entry code. */
+void dom_host_interrupt(uint64_t vector);
+
+#endif
