@@ -103,8 +103,10 @@ enum err ipc_serve(struct domain *d, uint64_t badge, struct ipc_msg *m)
 				break;
 			continue;
 		}
-		if (f.vector >= 32) {
-			dom_host_interrupt(f.vector);
+		unsigned vector;
+
+		if (trap_is_interrupt(&f, &vector)) {
+			dom_host_interrupt(vector);
 			continue;
 		}
 		break;

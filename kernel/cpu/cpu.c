@@ -10,6 +10,7 @@
 #include "pagetable.h"
 #include "panic.h"
 #include "percpu.h"
+#include "trap.h"
 #include "x86.h"
 
 struct idt_gate {

@@ -56,8 +56,10 @@ void trap_frame_dump(const struct trap_frame *f)
 void trap_dispatch(struct trap_frame *f)
 {
 	extern char ipc_gate_entry[], ipc_gate_entry_end[];
+	unsigned vector;
+	bool interrupt = trap_is_interrupt(f, &vector);
 
-	if (f->vector < 32 && apply_fixup(f))
+	if (!interrupt && apply_fixup(f))
 		return;
 	/* A domain called the gate with TF set: the single-step trap comes
 	 * right after the far call, before the gate's first instruction.
@@ -69,17 +71,17 @@ void trap_dispatch(struct trap_frame *f)
 	}
 	/* An interrupt in the gate's or the entry's code (IF is the domain's
 	 * there until CLI). */
-	if (f->vector >= 32 && this_cpu()->dom_running) {
-		dom_host_interrupt(f->vector);
+	if (interrupt && this_cpu()->dom_running) {
+		dom_host_interrupt(vector);
 		return;
 	}
-	if (f->vector >= 32 && this_cpu()->draining)
+	if (interrupt && this_cpu()->draining)
 		return; /* lapic_init_reset empties the APIC; it EOIs */
-	if (f->vector >= 32)
-		log_error("unexpected interrupt %lu in the core (IF should be clear)", f->vector);
+	if (interrupt)
+		log_error("unexpected interrupt %u in the core (IF should be clear)", vector);
 	else
 		log_error("core exception %s (vector %lu) error code %#lx on CPU %u",
-			  exception_names[f->vector], f->vector, f->error_code, this_cpu()->index);
+			  trap_vector_name((unsigned)f->vector), f->vector, f->error_code, this_cpu()->index);
 	trap_frame_dump(f);
 	panic("exception in ring 0 at %#lx", f->rip);
 }

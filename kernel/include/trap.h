@@ -30,9 +30,10 @@ static inline bool trap_is_interrupt(const struct trap_frame *f, unsigned *vecto
 	*vector = (unsigned)(f->vector & 0xFF);
 	return (f->vector & TRAP_EXTERNAL) || (f->vector >= 32 && f->vector < 256);
 }
-#endif
 
 /* Called by trap_entry.S for every exception taken in the core. */
 void trap_dispatch(struct trap_frame *f);
+
+#endif /* __ASSEMBLER__ */
 
 #endif
