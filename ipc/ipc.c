@@ -22,42 +22,61 @@ struct gate_call {
 	struct domain *d;
 	struct dom_regs *r;
 	struct ipc_msg *reply; /* where the call being served is answered */
-	enum err reply_err;
 	const char *fault;     /* with GATE_FAULT: what the domain did wrong */
 };
 
 typedef enum gate_result (*gate_op_fn)(struct gate_call *g);
 
+/* IPC_OP_REPLY: the label is the callee's answer, the words its out words. */
 static enum gate_result gate_reply(struct gate_call *g)
 {
-	g->reply->label = g->r->rsi;
-	g->reply->w[0] = g->r->rdx;
-	g->reply->w[1] = g->r->rcx;
-	g->reply->w[2] = g->r->r8;
-	g->reply->w[3] = g->r->r9;
-	g->reply_err = g->r->rdi < E_COUNT ? (enum err)g->r->rdi : E_INVAL;
+	g->reply->reply_label = (uint32_t)g->r->rsi;
+	g->reply->out[0] = g->r->rdx;
+	g->reply->out[1] = g->r->rcx;
+	g->reply->out[2] = g->r->r8;
+	g->reply->out[3] = g->r->r9;
 	return GATE_REPLIED;
 }
 
-/* IPC_OP_CALL: the callee runs on this CPU, nested in this call. */
+static void answer(struct dom_regs *r, enum err e, const struct ipc_msg *m)
+{
+	r->rax = e;
+	r->rsi = m->reply_label;
+	r->rdx = m->out[0];
+	r->rcx = m->out[1];
+	r->r8 = m->out[2];
+	r->r9 = m->out[3];
+}
+
+/* IPC_OP_CALL: the callee runs on this CPU, nested in this call.  A slot
+ * without an endpoint to call is a bad capability: the caller is ended
+ * (issue #6 item 8), not answered. */
 static enum gate_result gate_call(struct gate_call *g)
 {
 	struct dom_regs *r = g->r;
-	const char *target_name = r->rdi == 1 ? g->d->desc->slot1 : NULL;
-	struct domain *target = target_name ? dom_find(target_name) : NULL;
+	struct domain *target;
+	uint32_t gen;
+	uint64_t badge;
 
-	if (!target) {
-		g->fault = "a call through an empty capability slot";
+	if (dom_cap_endpoint(g->d, r->rdi, &target, &gen, &badge) != E_OK) {
+		g->fault = "a call through a slot without an endpoint capability";
 		return GATE_FAULT;
 	}
-	struct ipc_msg m = { r->rsi, { r->rdx, r->rcx, r->r8, r->r9 } };
+	struct ipc_msg m = { .label = (uint32_t)r->rsi, .in = { r->rdx, r->rcx, r->r8, r->r9 } };
 
-	r->rax = ipc_call(target, 0, 0, &m);
-	r->rsi = m.label;
-	r->rdx = m.w[0];
-	r->rcx = m.w[1];
-	r->r8 = m.w[2];
-	r->r9 = m.w[3];
+	answer(r, ipc_call(target, gen, badge, &m), &m);
+	return GATE_RESUME;
+}
+
+/* IPC_OP_REFRESH: after E_DEAD, the caller's endpoint names the callee's
+ * new generation. */
+static enum gate_result gate_refresh(struct gate_call *g)
+{
+	if (dom_cap_refresh(g->d, g->r->rdi) != E_OK) {
+		g->fault = "a refresh of a slot without an endpoint capability";
+		return GATE_FAULT;
+	}
+	g->r->rax = E_OK;
 	return GATE_RESUME;
 }
 
@@ -70,6 +89,7 @@ static enum gate_result gate_unknown(struct gate_call *g)
 static const gate_op_fn gate_ops[IPC_OP_COUNT] = {
 	[IPC_OP_CALL] = gate_call,
 	[IPC_OP_REPLY] = gate_reply,
+	[IPC_OP_REFRESH] = gate_refresh,
 };
 
 static enum gate_result gate_dispatch(struct gate_call *g)
@@ -83,8 +103,8 @@ static enum gate_result gate_dispatch(struct gate_call *g)
 enum err ipc_serve(struct domain *d, uint64_t badge, struct ipc_msg *m)
 {
 	struct dom_regs r = {
-		.rdi = badge, .rsi = m->label, .rdx = m->w[0], .rcx = m->w[1], .r8 = m->w[2],
-		.r9 = m->w[3], .rip = d->elf.entry, .rsp = DOM_STACK_TOP,
+		.rdi = badge, .rsi = m->label, .rdx = m->in[0], .rcx = m->in[1], .r8 = m->in[2],
+		.r9 = m->in[3], .rip = d->elf.entry, .rsp = DOM_STACK_TOP,
 		.rflags = DOM_RFLAGS_START,
 	};
 	struct gate_call g = { .d = d, .r = &r, .reply = m };
@@ -97,7 +117,7 @@ enum err ipc_serve(struct domain *d, uint64_t badge, struct ipc_msg *m)
 
 			if (res == GATE_REPLIED) {
 				d->calls++;
-				return g.reply_err;
+				return E_OK;
 			}
 			if (res == GATE_FAULT)
 				break;
@@ -112,7 +132,7 @@ enum err ipc_serve(struct domain *d, uint64_t badge, struct ipc_msg *m)
 		break;
 	}
 	dom_crash(d, &f, g.fault);
-	m->label = d->generation;
+	m->reply_label = d->generation;
 	return E_DEAD;
 }
 
@@ -127,7 +147,12 @@ enum err ipc_call(struct domain *d, uint32_t gen, uint64_t badge, struct ipc_msg
 	if (e == E_OK)
 		e = ipc_serve(d, badge, m);
 	else if (e == E_DEAD)
-		m->label = d->generation;
+		m->reply_label = d->generation;
 	dom_release(d);
 	return e;
+}
+
+enum err ipc_core_call(struct ipc_endpoint_ref *ep, struct ipc_msg *msg)
+{
+	return ipc_call(ep->d, ep->generation, ep->badge, msg);
 }

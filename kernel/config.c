@@ -138,6 +138,7 @@ static bool parse_test_hook(const struct config_key *key, const char *value,
 		{ "entry-window-nmi", CONFIG_TEST_ENTRY_WINDOW_NMI },
 		{ "protect-page", CONFIG_TEST_PROTECT_PAGE },
 		{ "smi-passthrough", CONFIG_TEST_SMI_PASSTHROUGH },
+		{ "domain-call", CONFIG_TEST_DOMAIN_CALL },
 	};
 
 	(void)key;
@@ -156,7 +157,7 @@ static const struct config_key config_keys[] = {
 	{ "vmm.serial", parse_serial,
 	  "com1, com2, com3, com4, none, or an I/O port from 0x100 to 0xfff8", 0x100, 0xFFF8, 1 },
 	{ "vmm.loglevel", parse_loglevel, "error, warn, info or debug", 0, 0, 1 },
-	{ "vmm.test_hook", parse_test_hook, "entry-window-nmi or protect-page (a test hook)", 0, 0, 1 },
+	{ "vmm.test_hook", parse_test_hook, "entry-window-nmi, protect-page, smi-passthrough or domain-call (a test hook)", 0, 0, 1 },
 	{ "vmm.test_vmcs_corrupt", parse_vmcs_corrupt,
 	  "ENCODING:AND:OR[:long] in hex (a test hook: see tools/vmcs-corruptions.txt)", 0, 0, 1 },
 };

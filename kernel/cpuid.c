@@ -10,8 +10,11 @@ void vmexit_cpuid(struct vcpu *v, struct vm_exit *e)
 	uint32_t leaf = (uint32_t)v->regs.rax, subleaf = (uint32_t)v->regs.rcx;
 	struct cpuid_regs r;
 
-	if (__builtin_expect((leaf & 0xF0000000) == 0x40000000 && core_config->test_hooks, 0))
-		test_hook_cpuid(v, leaf, subleaf);
+	if (__builtin_expect((leaf & 0xF0000000) == 0x40000000 && core_config->test_hooks, 0) &&
+	    test_hook_cpuid(v, leaf, subleaf)) {
+		vcpu_skip_insn(v, e); /* the hook answered in v->regs */
+		return;
+	}
 	cpuid(leaf, subleaf, &r);
 	struct cpuid_result out = { r.eax, r.ebx, r.ecx, r.edx };
 

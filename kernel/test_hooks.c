@@ -1,5 +1,7 @@
 /* See test_hooks.h. */
 #include "config.h"
+#include "dom.h"
+#include "ipc.h"
 #include "guest.h"
 #include "lapic.h"
 #include "mm.h"
@@ -9,8 +11,45 @@
 static paddr_t protected_page = ~(paddr_t)0;
 static bool nmi_at_fault;
 
-void test_hook_cpuid(struct vcpu *v, uint32_t leaf, uint32_t subleaf)
+static bool domain_call(struct vcpu *v, uint32_t ecx)
 {
+	uint32_t index = ecx >> 16;
+
+	if (index >= dom_count || !domains[index].present) {
+		v->regs.rax = E_NOTFOUND;
+		v->regs.rbx = v->regs.rcx = v->regs.rdx = 0;
+		return true;
+	}
+	struct ipc_msg m = { .label = ecx & 0xFFFF,
+			     .in = { (uint32_t)v->regs.rbx, (uint32_t)v->regs.rdx } };
+	enum err e = ipc_call(&domains[index], 0, 0, &m);
+
+	v->regs.rax = e;
+	v->regs.rbx = (uint32_t)m.out[0];
+	v->regs.rcx = m.reply_label;
+	v->regs.rdx = (uint32_t)m.out[1];
+	return true;
+}
+
+static bool domain_info(struct vcpu *v, uint32_t index)
+{
+	const struct domain *d = index < dom_count ? &domains[index] : NULL;
+
+	v->regs.rax = d ? d->generation : 0;
+	v->regs.rbx = d ? d->last_fault_vector : 0;
+	v->regs.rcx = d ? (uint32_t)d->calls : 0;
+	v->regs.rdx = d ? (uint32_t)d->last_fault_addr : 0;
+	return true;
+}
+
+bool test_hook_cpuid(struct vcpu *v, uint32_t leaf, uint32_t subleaf)
+{
+	if (core_config->test_hooks & CONFIG_TEST_DOMAIN_CALL) {
+		if (leaf == TEST_LEAF_DOMAIN_CALL)
+			return domain_call(v, subleaf);
+		if (leaf == TEST_LEAF_DOMAIN_INFO)
+			return domain_info(v, subleaf);
+	}
 	if (leaf == TEST_LEAF_ENTRY_WINDOW_NMI &&
 	    (core_config->test_hooks & CONFIG_TEST_ENTRY_WINDOW_NMI)) {
 		log_info("test hook: CPU %u gets a self-NMI inside the next entry window", v->id);
@@ -26,6 +65,7 @@ void test_hook_cpuid(struct vcpu *v, uint32_t leaf, uint32_t subleaf)
 		log_info("test hook: CPU %u: guest page %#lx write-protected until its next write",
 			 v->id, protected_page);
 	}
+	return false;
 }
 
 bool test_hook_write_fault(struct vcpu *v, paddr_t gpa, bool in_delivery)

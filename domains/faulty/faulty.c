@@ -1,30 +1,17 @@
-/* The fault-injection domain: each label does one thing a broken domain
- * might, so the tests can check that the core ends only this domain,
- * restarts it and answers its callers with E_DEAD.  Labels below 16 that
- * are not faults answer normally. */
+/* The fault-injection domain (ipc/interfaces/faulty.toml): each method
+ * does one thing a broken domain might, so the tests can check that the
+ * core ends only this domain, restarts it and answers its callers with
+ * E_DEAD.  Slot 1 holds an endpoint of the example domain; slot 2 port
+ * 0x80 (domains/manifest.toml). */
 #include "domain.h"
-
-enum faulty_label {
-	FAULTY_PING = 1,        /* w0 + 1 */
-	FAULTY_NULL_READ = 2,   /* #PF at address 0 */
-	FAULTY_CORE_WRITE = 3,  /* #PF: a write to the core's image */
-	FAULTY_NONCANONICAL = 4,/* #GP: a non-canonical address */
-	FAULTY_UD = 5,          /* #UD */
-	FAULTY_DIVIDE = 6,      /* #DE */
-	FAULTY_STACK_SEGMENT = 7,/* #SS: a push through a non-canonical RSP */
-	FAULTY_ALIGNMENT = 8,   /* #AC: a misaligned load with RFLAGS.AC set */
-	FAULTY_STACK_OVERFLOW = 9,/* #PF on the guard page below the stack */
-	FAULTY_LOOP = 10,       /* runs forever: ended by its budget */
-	FAULTY_BAD_CAP = 11,    /* a call through an empty slot */
-	FAULTY_CALL_FLAGS = 12, /* calls slot 1 with DF, AC and TF set; w0 = 1 if flags survived */
-	FAULTY_PORT_GRANTED = 13,/* IN from port 0x80 (granted) */
-	FAULTY_PORT_DENIED = 14,/* IN from port 0x70 (not granted): #GP */
-	FAULTY_CALL_ON = 15,    /* calls slot 1 (ping w0) and answers its reply */
-};
+#include "echo_client.h"
+#include "faulty_server.h"
 
 #define RFLAGS_TF (1u << 8)
 #define RFLAGS_DF (1u << 10)
 #define RFLAGS_AC (1u << 18)
+#define SLOT_EXAMPLE 1
+#define SLOT_EMPTY 63
 
 static volatile uint64_t sink;
 
@@ -34,16 +21,61 @@ enum err domain_init(uint32_t generation)
 	return E_OK;
 }
 
-/* Recursion until the guard page; `depth` stops it only in theory (the
- * compiler would otherwise see it never ends). */
-static uint64_t overflow(uint64_t n, uint64_t depth)
+enum err domain_dispatch(uint64_t badge, struct ipc_msg *m)
 {
-	volatile char pad[512];
+	return faulty_dispatch(badge, m);
+}
 
-	pad[0] = (char)n;
-	if (n == depth)
-		return pad[0];
-	return overflow(n + 1, depth) + pad[0];
+enum err faulty_serve_ping(uint64_t badge, uint64_t value, uint64_t *out_value)
+{
+	(void)badge;
+	*out_value = value + 1;
+	return E_OK;
+}
+
+enum err faulty_serve_null_read(uint64_t badge)
+{
+	(void)badge;
+	sink = *(volatile uint64_t *)0;
+	return E_INVAL; /* a fault that did not happen */
+}
+
+enum err faulty_serve_write_to_core(uint64_t badge)
+{
+	(void)badge;
+	*(volatile uint64_t *)0xFFFFFFFFC0001000ULL = 1;
+	return E_INVAL;
+}
+
+enum err faulty_serve_noncanonical(uint64_t badge)
+{
+	(void)badge;
+	sink = *(volatile uint64_t *)0x8000000000000000ULL;
+	return E_INVAL;
+}
+
+enum err faulty_serve_invalid_opcode(uint64_t badge)
+{
+	(void)badge;
+	__asm__ volatile("ud2");
+	return E_INVAL;
+}
+
+enum err faulty_serve_divide(uint64_t badge)
+{
+	volatile uint64_t zero = 0;
+
+	sink = badge / zero;
+	return E_INVAL;
+}
+
+enum err faulty_serve_stack_segment(uint64_t badge)
+{
+	(void)badge;
+	__asm__ volatile("movq %%rsp, %%rax\n\t"
+			 "movabsq $0x8000000000000000, %%rsp\n\t"
+			 "pushq %%rax" ::: "rax", "memory");
+	return E_INVAL;
 }
 
 static uint64_t flags_read(void)
@@ -59,87 +91,84 @@ static void flags_write(uint64_t f)
 	__asm__ volatile("pushq %0; popfq" : : "r"(f) : "cc", "memory");
 }
 
-static enum err call_with_flags(struct ipc_msg *m)
+enum err faulty_serve_alignment(uint64_t badge)
 {
-	struct ipc_msg ping = { FAULTY_PING, { 41 } };
+	(void)badge;
+	flags_write(flags_read() | RFLAGS_AC);
+	sink = *(volatile uint32_t *)((uintptr_t)&sink + 1);
+	return E_INVAL;
+}
 
+/* Recursion until the guard page; `depth` ends it only in theory (the
+ * compiler would otherwise see that it never returns). */
+static uint64_t overflow(uint64_t n, uint64_t depth)
+{
+	volatile char pad[512];
+
+	pad[0] = (char)n;
+	if (n == depth)
+		return pad[0];
+	return overflow(n + 1, depth) + pad[0];
+}
+
+enum err faulty_serve_stack_overflow(uint64_t badge)
+{
+	sink = overflow(0, ~badge);
+	return E_INVAL;
+}
+
+enum err faulty_serve_loop(uint64_t badge)
+{
+	(void)badge;
+	for (;;)
+		sink++;
+}
+
+enum err faulty_serve_bad_cap(uint64_t badge)
+{
+	uint64_t v;
+
+	(void)badge;
+	return echo_ping(SLOT_EMPTY, 1, &v);
+}
+
+enum err faulty_serve_flags_through_call(uint64_t badge, uint64_t *out_flags_kept, uint64_t *out_value)
+{
+	(void)badge;
 	flags_write(flags_read() | RFLAGS_DF | RFLAGS_AC | RFLAGS_TF);
-	enum err e = ipc_call_slot(1, &ping);
+	enum err e = echo_ping(SLOT_EXAMPLE, 41, out_value);
 	uint64_t after = flags_read();
 
 	flags_write(after & ~(uint64_t)(RFLAGS_DF | RFLAGS_AC | RFLAGS_TF));
 	/* DF and AC come back as they were; TF does not (ipc/ABI.md). */
-	m->w[0] = (after & RFLAGS_DF) && (after & RFLAGS_AC) && !(after & RFLAGS_TF);
-	m->w[1] = ping.w[0];
+	*out_flags_kept = (after & RFLAGS_DF) && (after & RFLAGS_AC) && !(after & RFLAGS_TF);
 	return e;
 }
 
-enum err domain_dispatch(uint64_t badge, struct ipc_msg *m)
+static uint8_t port_read(uint16_t port)
+{
+	uint8_t v;
+
+	__asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
+enum err faulty_serve_port_granted(uint64_t badge, uint64_t *out_value)
 {
 	(void)badge;
-	switch (m->label) {
-	case FAULTY_PING:
-		m->w[0]++;
-		return E_OK;
-	case FAULTY_NULL_READ:
-		sink = *(volatile uint64_t *)0;
-		break;
-	case FAULTY_CORE_WRITE:
-		*(volatile uint64_t *)0xFFFFFFFFC0001000ULL = 1;
-		break;
-	case FAULTY_NONCANONICAL:
-		sink = *(volatile uint64_t *)0x8000000000000000ULL;
-		break;
-	case FAULTY_UD:
-		__asm__ volatile("ud2");
-		break;
-	case FAULTY_DIVIDE: {
-		volatile uint64_t zero = 0;
+	*out_value = port_read(0x80);
+	return E_OK;
+}
 
-		sink = m->w[0] / zero;
-		break;
-	}
-	case FAULTY_STACK_SEGMENT:
-		__asm__ volatile("movq %%rsp, %%rax\n\t"
-				 "movabsq $0x8000000000000000, %%rsp\n\t"
-				 "pushq %%rax" ::: "rax", "memory");
-		break;
-	case FAULTY_ALIGNMENT:
-		flags_write(flags_read() | RFLAGS_AC);
-		sink = *(volatile uint32_t *)((uintptr_t)&sink + 1);
-		break;
-	case FAULTY_STACK_OVERFLOW:
-		sink = overflow(0, ~m->w[0]);
-		break;
-	case FAULTY_LOOP:
-		for (;;)
-			sink++;
-	case FAULTY_BAD_CAP: {
-		struct ipc_msg x = { 1, { 0 } };
+enum err faulty_serve_port_denied(uint64_t badge)
+{
+	(void)badge;
+	sink = port_read(0x70);
+	return E_INVAL;
+}
 
-		return ipc_call_slot(63, &x);
-	}
-	case FAULTY_CALL_FLAGS:
-		return call_with_flags(m);
-	case FAULTY_PORT_GRANTED:
-	case FAULTY_PORT_DENIED: {
-		uint16_t port = m->label == FAULTY_PORT_GRANTED ? 0x80 : 0x70;
-		uint8_t v;
-
-		__asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
-		m->w[0] = v;
-		return E_OK;
-	}
-	case FAULTY_CALL_ON: {
-		struct ipc_msg ping = { FAULTY_PING, { m->w[0] } };
-		enum err e = ipc_call_slot(1, &ping);
-
-		m->w[0] = ping.w[0];
-		m->w[1] = ping.w[1];
-		return e;
-	}
-	default:
-		return E_INVAL;
-	}
-	return E_INVAL; /* a fault that did not happen */
+enum err faulty_serve_forward_ping(uint64_t badge, uint64_t value, uint64_t *out_value)
+{
+	(void)badge;
+	return echo_ping(SLOT_EXAMPLE, value, out_value);
 }

@@ -1,36 +1,29 @@
-/* IPC between the core and the domains, and between domains (ipc/ABI.md).
- * Calls are synchronous and carry a small register message. */
+/* IPC from the core's side (ipc/ABI.md): calls into domains, synchronous,
+ * with the small register message of ipc_msg.h. */
 #ifndef SHOJI_IPC_H
 #define SHOJI_IPC_H
 
 #include "errors.h"
+#include "ipc_msg.h"
 #include "types.h"
-
-#define IPC_OP_CALL 1
-#define IPC_OP_REPLY 2
-#define IPC_OP_SIGNAL 3
-#define IPC_OP_POLL 4
-#define IPC_OP_REFRESH 5
-#define IPC_OP_MAP 6
-#define IPC_OP_UNMAP 7
-#define IPC_OP_CNODE 8
-#define IPC_OP_COUNT 9
-
-/* Sent once after each start and restart; word 0 = the generation. */
-#define IPC_LABEL_INIT 0
-
-struct ipc_msg {
-	uint64_t label; /* in: the method; out: the reply's label (E_DEAD: the generation) */
-	uint64_t w[4];
-};
 
 struct domain;
 
-/* Calls domain d from the core (an exit handler, a test hook): runs the
- * call on this CPU and returns the callee's answer.  gen 0 accepts any
- * generation; another value must be the current one (else E_DEAD with the
- * current generation in m->label).  A crash during the call gives E_DEAD
- * with the new generation; E_BUSY if d cannot be had. */
+/* What the core holds to call a domain (the generated NAME_core.h stubs
+ * take one): generation 0 accepts whichever is current. */
+struct ipc_endpoint_ref {
+	struct domain *d;
+	uint32_t generation;
+	uint64_t badge;
+};
+
+#include "ipc_core.h"
+
+/* Calls domain d on this CPU.  E_OK: the call completed, and the callee's
+ * answer is in m->reply_label, its words in m->out.  E_DEAD: d crashed in
+ * the call, is waiting out its back-off, or is not of generation gen (when
+ * gen is not 0); m->reply_label has its current generation.  E_BUSY: d is
+ * already in this CPU's call chain, or another CPU held it too long. */
 enum err ipc_call(struct domain *d, uint32_t gen, uint64_t badge, struct ipc_msg *m);
 
 /* Runs one call in d, which the caller holds and which is READY. */

@@ -15,9 +15,6 @@
 struct domain domains[DOM_MAX];
 unsigned dom_count;
 
-extern const struct dom_desc dom_manifest[];
-extern const unsigned dom_manifest_count;
-
 /* Another CPU may hold a domain for one call, bounded by the domain's
  * budget; waiting twice that plus a margin means something is stuck. */
 #define DOM_WAIT_MS(d) (2 * ((d)->desc->budget_us / 1000 + 1) + 100)
@@ -26,7 +23,7 @@ extern const unsigned dom_manifest_count;
 struct domain *dom_find(const char *name)
 {
 	for (unsigned i = 0; i < dom_count; i++)
-		if (strcmp(domains[i].desc->name, name) == 0)
+		if (domains[i].present && strcmp(domains[i].desc->name, name) == 0)
 			return &domains[i];
 	return NULL;
 }
@@ -118,7 +115,8 @@ void dom_crash(struct domain *d, const struct trap_frame *f, const char *what)
 	/* Back-off: a crash within a second of the last one doubles the wait
 	 * before the next start (up to a second); a quiet second resets it. */
 	if (d->last_crash && now - d->last_crash < 1000 * tsc_khz)
-		d->backoff_ms = d->backoff_ms ? MIN(d->backoff_ms * 2, BACKOFF_MAX_MS) : 1;
+		d->backoff_ms = d->backoff_ms ? MIN(d->backoff_ms * 2, BACKOFF_MAX_MS)
+					      : MIN(d->desc->backoff_ms, BACKOFF_MAX_MS);
 	else
 		d->backoff_ms = 0;
 	d->last_crash = now;
@@ -127,6 +125,7 @@ void dom_crash(struct domain *d, const struct trap_frame *f, const char *what)
 	d->generation++;
 	d->state = DOM_DOWN;
 	dom_space_reset(d);
+	dom_caps_reset(d);
 	log_info("domain %s reloaded as generation %u; it starts %s", d->desc->name, d->generation,
 		 d->backoff_ms ? "after its back-off" : "now");
 	if (d->backoff_ms)
@@ -139,11 +138,13 @@ enum err dom_ensure_ready(struct domain *d)
 		return E_OK;
 	if (rdtsc() < d->restart_at)
 		return E_DEAD;
-	struct ipc_msg init = { .label = IPC_LABEL_INIT, .w = { d->generation } };
+	struct ipc_msg init = { .label = IPC_LABEL_INIT, .in = { d->generation } };
 
 	d->state = DOM_READY;
 	enum err e = ipc_serve(d, 0, &init);
 
+	if (e == E_OK)
+		e = (enum err)init.reply_label;
 	if (e != E_OK) {
 		if (d->state == DOM_READY) { /* it answered, but not OK: try later */
 			log_error("domain %s: its start (INIT) answered %s", d->desc->name,
@@ -165,22 +166,27 @@ void dom_start_all(void)
 {
 	char why[160];
 
-	for (unsigned i = 0; i < dom_manifest_count && dom_count < DOM_MAX; i++) {
-		struct domain *d = &domains[dom_count];
-		const struct dom_desc *desc = &dom_manifest[i];
+	dom_count = MIN(manifest_domain_count, DOM_MAX);
+	if (manifest_domain_count > DOM_MAX)
+		log_error("the manifest lists %u domains; Shoji starts the first %u",
+			  manifest_domain_count, DOM_MAX);
+	for (unsigned i = 0; i < dom_count; i++) {
+		struct domain *d = &domains[i];
+		const struct manifest_domain *desc = &manifest_domains[i];
 
 		d->desc = desc;
-		d->index = dom_count;
-		if (dom_space_build(d, why, sizeof(why)) != E_OK) {
+		d->index = i;
+		if (dom_caps_build(d, why, sizeof(why)) != E_OK ||
+		    dom_space_build(d, why, sizeof(why)) != E_OK) {
 			log_error("domain %s not started: %s", desc->name, why);
 			continue;
 		}
 		d->generation = 1;
 		d->state = DOM_DOWN; /* until its INIT is answered */
-		dom_count++;
-		log_info("domain %s loaded: %u segments, entry %#lx, stack %u KiB, budget %u us%s",
-			 desc->name, d->elf.count, d->elf.entry, desc->stack_size / 1024,
-			 desc->budget_us, desc->io_count ? ", I/O ports granted" : "");
+		d->present = true;
+		log_info("domain %s loaded: %u segments, entry %#lx, stack %u KiB, budget %u us, "
+			 "%u capabilities", desc->name, d->elf.count, d->elf.entry,
+			 desc->stack_size / 1024, desc->budget_us, desc->cap_count);
 		if (dom_acquire(d) == E_OK) {
 			dom_ensure_ready(d);
 			dom_release(d);

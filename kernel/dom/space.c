@@ -73,13 +73,13 @@ static void segment_fill(struct domain *d, unsigned i)
 	uint64_t bytes = ALIGN_UP(s->memsz, PAGE_SIZE);
 
 	memset(d->segment_pages[i], 0, bytes);
-	memcpy(d->segment_pages[i], d->desc->image + s->offset, s->filesz);
+	memcpy(d->segment_pages[i], d->desc->image_start + s->offset, s->filesz);
 }
 
 enum err dom_space_build(struct domain *d, char *why, size_t why_size)
 {
-	const struct dom_desc *desc = d->desc;
-	enum err e = dom_elf_parse(desc->image, (size_t)(desc->image_end - desc->image),
+	const struct manifest_domain *desc = d->desc;
+	enum err e = dom_elf_parse(desc->image_start, (size_t)(desc->image_end - desc->image_start),
 				   DOM_USER_START, DOM_USER_END, &d->elf, why, why_size);
 
 	if (e != E_OK)
@@ -111,8 +111,7 @@ enum err dom_space_build(struct domain *d, char *why, size_t why_size)
 	if (!iomap)
 		goto nomem;
 	memset(iomap, 0xFF, IOMAP_BYTES);
-	for (uint32_t p = desc->io_first; p < (uint32_t)desc->io_first + desc->io_count; p++)
-		iomap[p / 8] &= (uint8_t)~(1u << (p % 8));
+	dom_caps_iomap(d, iomap);
 	if ((e = map_core(&d->space, virt_to_phys(iomap))) != E_OK) {
 		snprintf(why, why_size, "cannot map the core's entry structures (%s)", err_name(e));
 		return e;

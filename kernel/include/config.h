@@ -36,6 +36,8 @@ struct config_vmcs_corrupt {
 /* SVM: no SMI intercept, so QEMU enters SMM from guest mode (the Secure
  * Boot spike, uefi-sb-smi-passthrough). */
 #define CONFIG_TEST_SMI_PASSTHROUGH BIT(2)
+/* CPUID 0x4F444F4D/0x4F444F49: call a domain, read its state (test_hooks.h). */
+#define CONFIG_TEST_DOMAIN_CALL BIT(3)
 
 struct shoji_config {
 	uint64_t memsize;       /* vmm.memsize: bytes of the reserved region */

@@ -5,8 +5,10 @@
 #ifndef SHOJI_DOM_H
 #define SHOJI_DOM_H
 
+#include "cap_space.h"
 #include "dom_elf.h"
 #include "errors.h"
+#include "manifest.h"
 #include "pagetable.h"
 #include "spinlock.h"
 #include "trap.h"
@@ -19,16 +21,6 @@
 #define DOM_MAX 8
 #define DOM_NAME_MAX 16
 #define IPC_GATE_VECTOR 256 /* trap_frame.vector of a call-gate entry */
-
-/* What the build says about a domain (the manifest). */
-struct dom_desc {
-	const char *name;
-	const uint8_t *image, *image_end; /* the ELF file, embedded in Shoji */
-	uint32_t budget_us;               /* longest a call may run */
-	uint32_t stack_size;              /* bytes, a multiple of 4 KiB */
-	uint16_t io_first, io_count;      /* I/O ports granted (count 0: none) */
-	const char *slot1;                /* the domain its slot 1 calls, if any */
-};
 
 /* The registers a domain runs with, in the order dom_enter_asm pops them
  * (then POPFQ, then a far return's RIP, CS, RSP, SS). */
@@ -48,8 +40,9 @@ enum dom_state {
 struct domain {
 	struct spinlock lock;
 	volatile uint32_t holder;      /* [atomic] 1 + index of the CPU in a call, or 0 */
-	const struct dom_desc *desc;   /* [init] */
-	uint32_t index;                /* [init] */
+	const struct manifest_domain *desc; /* [init] */
+	uint32_t index;                /* [init] its place in the manifest */
+	bool present;                  /* [init] built and started once */
 	struct pt_ctx space;           /* [init] its page tables (kept across restarts) */
 	struct dom_elf elf;            /* [init] */
 	void *segment_pages[DOM_ELF_MAX_SEGMENTS]; /* [init] direct-map copies */
@@ -63,6 +56,11 @@ struct domain {
 	/* The last crash, for callers and tests. */
 	uint64_t last_fault_vector, last_fault_addr; /* [lock] */
 	uint64_t calls;                /* [lock] calls served */
+	/* Capabilities, under cap_lock: the manifest's grants in a CNode of
+	 * the core's (the roots), and the domain's own CNode of copies, which
+	 * a restart rebuilds. */
+	struct cte root_slots[MANIFEST_CNODE_SLOTS], slots[MANIFEST_CNODE_SLOTS];
+	struct cnode roots, cnode;
 };
 
 extern struct domain domains[DOM_MAX];
@@ -73,6 +71,21 @@ extern unsigned dom_count;
  * CPU's entry structures. */
 void dom_start_all(void);
 struct domain *dom_find(const char *name);
+
+/* Capabilities of domains (kernel/dom/caps.c).  One lock for every
+ * CNode: the library takes none, and revoking reaches across domains. */
+extern struct spinlock cap_lock;
+enum err dom_caps_build(struct domain *d, char *why, size_t why_size);
+void dom_caps_reset(struct domain *d);
+/* The endpoint in d's slot: E_DENIED if the slot (or index) holds none or
+ * lacks the call right. */
+enum err dom_cap_endpoint(struct domain *d, uint64_t slot, struct domain **target,
+			  uint32_t *generation, uint64_t *badge);
+/* IPC_OP_REFRESH: the endpoint in d's slot names its callee's current
+ * generation; E_DENIED as above. */
+enum err dom_cap_refresh(struct domain *d, uint64_t slot);
+/* Clears, in an I/O permission bitmap, the bits of the ports d holds. */
+void dom_caps_iomap(const struct domain *d, uint8_t *iomap);
 
 /* Address spaces (kernel/dom/space.c). */
 enum err dom_space_build(struct domain *d, char *why, size_t why_size);

@@ -18,7 +18,17 @@
  * while the event cut short is delivered again. */
 #define TEST_LEAF_PROTECT_PAGE_NMI 0x4F50524E
 
-void test_hook_cpuid(struct vcpu *v, uint32_t leaf, uint32_t subleaf);
+/* CPUID with this leaf calls a domain (vmm.test_hook=domain-call): ECX =
+ * domain index << 16 | label, EBX and EDX = words 0 and 1.  Answers EAX =
+ * the call's enum err, EBX = out word 0, ECX = reply label (the callee's
+ * answer, or its generation after E_DEAD), EDX = out word 1. */
+#define TEST_LEAF_DOMAIN_CALL 0x4F444F4D
+/* With ECX = a domain index: EAX = generation, EBX = vector of its last
+ * crash, ECX = calls served, EDX = the last crash's address (low 32 bits). */
+#define TEST_LEAF_DOMAIN_INFO 0x4F444F49
+
+/* True if the hook answered the CPUID itself (in v->regs). */
+bool test_hook_cpuid(struct vcpu *v, uint32_t leaf, uint32_t subleaf);
 
 /* True if the write fault at gpa was the protect-page hook's (now undone). */
 bool test_hook_write_fault(struct vcpu *v, paddr_t gpa, bool in_delivery);

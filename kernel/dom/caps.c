@@ -1,0 +1,116 @@
+/* Domains' capabilities: the manifest's grants become root caps in a CNode
+ * of the core's, and each domain's CNode holds copies of them, so that
+ * whatever a domain does with its own (delete, move, pass on) the core
+ * keeps the roots and can revoke everything derived from them.  A restart
+ * deletes the domain's caps and copies the roots again. */
+#include <stdio.h>
+
+#include "dom.h"
+#include "log.h"
+
+struct spinlock cap_lock;
+
+/* The cap a manifest grant stands for; false if Shoji cannot grant its
+ * kind yet (said in the log, the domain starts without it). */
+static bool cap_from_manifest(const struct manifest_cap *m, struct cap *c)
+{
+	*c = (struct cap){ 0 };
+	switch (m->kind) {
+	case MANIFEST_CAP_ENDPOINT:
+		c->type = CAP_ENDPOINT;
+		c->rights = CAP_R_CALL;
+		c->object = m->target;
+		c->generation = 1;
+		c->badge = m->badge;
+		return true;
+	case MANIFEST_CAP_IOPORT:
+		c->type = CAP_IOPORT;
+		c->rights = CAP_R_READ | CAP_R_WRITE;
+		c->base = m->base;
+		c->size = m->size;
+		return true;
+	default:
+		return false;
+	}
+}
+
+enum err dom_caps_build(struct domain *d, char *why, size_t why_size)
+{
+	enum err e = E_OK;
+
+	cap_cnode_init(&d->roots, d->root_slots, MANIFEST_CNODE_SLOTS);
+	cap_cnode_init(&d->cnode, d->slots, MANIFEST_CNODE_SLOTS);
+	spin_lock(&cap_lock);
+	for (unsigned i = 0; i < d->desc->cap_count && e == E_OK; i++) {
+		const struct manifest_cap *m = &d->desc->caps[i];
+		struct cap c;
+
+		if (!cap_from_manifest(m, &c)) {
+			log_warn("domain %s: slot %u: this kind of grant is not supported yet; "
+				 "left empty", d->desc->name, m->slot);
+			continue;
+		}
+		if ((e = cap_insert_root(&d->roots, m->slot, &c)) != E_OK ||
+		    (e = cap_op_copy(&d->roots, m->slot, &d->cnode, m->slot)) != E_OK)
+			snprintf(why, why_size, "slot %u: cannot grant (%s)", m->slot, err_name(e));
+	}
+	spin_unlock(&cap_lock);
+	return e;
+}
+
+void dom_caps_reset(struct domain *d)
+{
+	spin_lock(&cap_lock);
+	for (uint32_t s = 0; s < MANIFEST_CNODE_SLOTS; s++)
+		cap_op_delete(&d->cnode, s, NULL); /* an empty slot just fails */
+	for (uint32_t s = 0; s < MANIFEST_CNODE_SLOTS; s++)
+		if (d->root_slots[s].cap.type != CAP_NULL)
+			cap_op_copy(&d->roots, s, &d->cnode, s);
+	spin_unlock(&cap_lock);
+}
+
+enum err dom_cap_endpoint(struct domain *d, uint64_t slot, struct domain **target,
+			  uint32_t *generation, uint64_t *badge)
+{
+	const struct cap *c;
+
+	spin_lock(&cap_lock);
+	enum err e = cap_lookup(&d->cnode, slot, CAP_ENDPOINT, CAP_R_CALL, &c);
+
+	if (e == E_OK) {
+		*target = c->object < dom_count ? &domains[c->object] : NULL;
+		*generation = c->generation;
+		*badge = c->badge;
+	}
+	spin_unlock(&cap_lock);
+	if (e == E_OK && (!*target || !(*target)->present))
+		e = E_DENIED;
+	return e == E_RANGE ? E_DENIED : e;
+}
+
+enum err dom_cap_refresh(struct domain *d, uint64_t slot)
+{
+	struct domain *target;
+	uint32_t gen;
+	uint64_t badge;
+	enum err e = dom_cap_endpoint(d, slot, &target, &gen, &badge);
+
+	if (e != E_OK)
+		return e;
+	spin_lock(&cap_lock);
+	e = cap_op_refresh(&d->cnode, slot, __atomic_load_n(&target->generation, __ATOMIC_ACQUIRE));
+	spin_unlock(&cap_lock);
+	return e;
+}
+
+void dom_caps_iomap(const struct domain *d, uint8_t *iomap)
+{
+	for (uint32_t s = 0; s < MANIFEST_CNODE_SLOTS; s++) {
+		const struct cap *c = &d->slots[s].cap;
+
+		if (c->type != CAP_IOPORT)
+			continue;
+		for (uint64_t p = c->base; p < c->base + c->size && p < 0x10000; p++)
+			iomap[p / 8] &= (uint8_t)~(1u << (p % 8));
+	}
+}
