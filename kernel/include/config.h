@@ -36,6 +36,7 @@ struct config_vmcs_corrupt {
 /* SVM: no SMI intercept, so QEMU enters SMM from guest mode (the Secure
  * Boot spike, uefi-sb-smi-passthrough). */
 #define CONFIG_TEST_SMI_PASSTHROUGH BIT(2)
+#define CONFIG_TEST_POST_INTERRUPT BIT(3)   /* CPUID 0x4F504931: post vector ECX */
 
 struct shoji_config {
 	uint64_t memsize;       /* vmm.memsize: bytes of the reserved region */

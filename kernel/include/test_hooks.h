@@ -18,6 +18,11 @@
  * while the event cut short is delivered again. */
 #define TEST_LEAF_PROTECT_PAGE_NMI 0x4F50524E
 
+/* CPUID with this leaf and ECX = a vector makes the core post that vector
+ * to the guest as an external interrupt (vcpu_post_interrupt), as the host
+ * interrupt path would, right after this CPUID exit. */
+#define TEST_LEAF_POST_INTERRUPT 0x4F504931
+
 void test_hook_cpuid(struct vcpu *v, uint32_t leaf, uint32_t subleaf);
 
 /* True if the write fault at gpa was the protect-page hook's (now undone). */
