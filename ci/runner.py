@@ -48,6 +48,9 @@ take a list may repeat):
   check       region-hidden: Shoji's region is in no System RAM, EFI runtime
               or NVS range and reads as zeros (ci/uefi.py)
   shoji-args  Shoji's own command line (vmm.* keys)
+  image       the hypervisor image in the build tree (default shoji.bin): a
+              test-only variant such as shoji-rules-off.bin, whose scenarios
+              require the failure that the variant's missing rule causes
   module      "<path> <args>" in boot order (repeat); the first is the guest
               kernel.  Paths may name artifacts: @guest:ID (ELF32 micro-
               guest), @guest64:ID, @data:NAME, @vmlinuz, @initrd, @truncated-vmlinuz
@@ -128,8 +131,8 @@ def bochs_scenario(sc):
 
 
 class Artifacts:
-    def __init__(self, build, deps, tmp):
-        self.build, self.deps, self.tmp = build, deps, tmp
+    def __init__(self, build, deps, tmp, image="shoji.bin"):
+        self.build, self.deps, self.tmp, self.image = build, deps, tmp, image
 
     def vmlinuz(self):
         found = sorted(glob.glob(os.path.join(self.deps, "root/boot/vmlinuz-*")))
@@ -143,7 +146,7 @@ class Artifacts:
             return token
         kind, _, name = token[1:].partition(":")
         if kind == "shoji":
-            path = os.path.join(self.build, "shoji.bin")
+            path = os.path.join(self.build, self.image)
         elif kind == "guest":
             path = os.path.join(self.build, "guests", f"guest-{name}.elf32")
         elif kind == "guest64":
@@ -535,7 +538,7 @@ def main():
     boot = sc.get("boot", "shoji")
     variants = ["bare", "shoji"] if boot == "both" else [boot]
     tmp = tempfile.mkdtemp(prefix="shoji-ci-")
-    art = Artifacts(opts.build, opts.deps, tmp)
+    art = Artifacts(opts.build, opts.deps, tmp, sc.get("image", "shoji.bin"))
     runs = {}
     status, reason = PASS, ""
     try:

@@ -130,7 +130,8 @@ static bool parse_vmcs_corrupt(const struct config_key *key, const char *value,
 	return true;
 }
 
-/* Test hooks by name (kernel/test_hooks.c): for CI only. */
+/* Test hooks by name (kernel/test_hooks.c): for CI only.  Several are
+ * given as a comma-separated list. */
 static bool parse_test_hook(const struct config_key *key, const char *value,
 			    struct shoji_config *cfg)
 {
@@ -139,16 +140,23 @@ static bool parse_test_hook(const struct config_key *key, const char *value,
 		{ "protect-page", CONFIG_TEST_PROTECT_PAGE },
 		{ "smi-passthrough", CONFIG_TEST_SMI_PASSTHROUGH },
 		{ "domain-call", CONFIG_TEST_DOMAIN_CALL },
+		{ "post-interrupt", CONFIG_TEST_POST_INTERRUPT },
 	};
 
 	(void)key;
-	for (size_t i = 0; i < ARRAY_SIZE(hooks); i++) {
-		if (strcmp(value, hooks[i].name) == 0) {
-			cfg->test_hooks |= hooks[i].bit;
+	for (;;) {
+		size_t len = strcspn(value, ","), i;
+
+		for (i = 0; i < ARRAY_SIZE(hooks); i++)
+			if (strlen(hooks[i].name) == len && strncmp(value, hooks[i].name, len) == 0)
+				break;
+		if (i == ARRAY_SIZE(hooks))
+			return false;
+		cfg->test_hooks |= hooks[i].bit;
+		if (!value[len])
 			return true;
-		}
+		value += len + 1;
 	}
-	return false;
 }
 
 static const struct config_key config_keys[] = {
@@ -157,7 +165,7 @@ static const struct config_key config_keys[] = {
 	{ "vmm.serial", parse_serial,
 	  "com1, com2, com3, com4, none, or an I/O port from 0x100 to 0xfff8", 0x100, 0xFFF8, 1 },
 	{ "vmm.loglevel", parse_loglevel, "error, warn, info or debug", 0, 0, 1 },
-	{ "vmm.test_hook", parse_test_hook, "entry-window-nmi, protect-page, smi-passthrough or domain-call (a test hook)", 0, 0, 1 },
+	{ "vmm.test_hook", parse_test_hook, "test hooks, comma-separated: entry-window-nmi, protect-page, smi-passthrough, post-interrupt, domain-call", 0, 0, 1 },
 	{ "vmm.test_vmcs_corrupt", parse_vmcs_corrupt,
 	  "ENCODING:AND:OR[:long] in hex (a test hook: see tools/vmcs-corruptions.txt)", 0, 0, 1 },
 };

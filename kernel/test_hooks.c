@@ -7,6 +7,7 @@
 #include "mm.h"
 #include "log.h"
 #include "test_hooks.h"
+#include "vcpus.h"
 
 static paddr_t protected_page = ~(paddr_t)0;
 static bool nmi_at_fault;
@@ -54,6 +55,11 @@ bool test_hook_cpuid(struct vcpu *v, uint32_t leaf, uint32_t subleaf)
 	    (core_config->test_hooks & CONFIG_TEST_ENTRY_WINDOW_NMI)) {
 		log_info("test hook: CPU %u gets a self-NMI inside the next entry window", v->id);
 		v->test_nmi_in_entry_window = true;
+	}
+	if (leaf == TEST_LEAF_POST_INTERRUPT &&
+	    (core_config->test_hooks & CONFIG_TEST_POST_INTERRUPT)) {
+		log_info("test hook: CPU %u: vector %#x posted for the guest", v->id, subleaf & 0xFF);
+		vcpu_post_interrupt(v, (uint8_t)subleaf);
 	}
 	if ((leaf == TEST_LEAF_PROTECT_PAGE || leaf == TEST_LEAF_PROTECT_PAGE_NMI) &&
 	    (core_config->test_hooks & CONFIG_TEST_PROTECT_PAGE) &&

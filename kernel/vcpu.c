@@ -148,6 +148,7 @@ static const exit_handler_fn exit_handlers[VM_EXIT_KIND_COUNT] = {
 	[VM_EXIT_TRIPLE_FAULT] = vmexit_triple_fault,
 	[VM_EXIT_ENTRY_FAILED] = vmexit_entry_failed,
 	[VM_EXIT_TASK_SWITCH] = vmexit_task_switch,
+	[VM_EXIT_INTERRUPT_WINDOW] = vmexit_none, /* delivered before the next entry */
 	[VM_EXIT_UNKNOWN] = vmexit_unknown,
 };
 
@@ -157,7 +158,7 @@ static const char *const exit_names[VM_EXIT_KIND_COUNT] = {
 	[VM_EXIT_UNDEFINED] = "virtualization instruction", [VM_EXIT_INVD] = "INVD",
 	[VM_EXIT_XSETBV] = "XSETBV", [VM_EXIT_CR_WRITE] = "MOV to CR4",
 	[VM_EXIT_TRIPLE_FAULT] = "triple fault", [VM_EXIT_ENTRY_FAILED] = "failed entry",
-	[VM_EXIT_TASK_SWITCH] = "task switch",
+	[VM_EXIT_TASK_SWITCH] = "task switch", [VM_EXIT_INTERRUPT_WINDOW] = "interrupt window",
 	[VM_EXIT_UNKNOWN] = "unknown",
 };
 
@@ -167,7 +168,8 @@ _Noreturn void vcpu_run_loop(struct vcpu *v)
 
 	for (;;) {
 		vcpu_handle_requests(v, &e);
-		vcpu_deliver_nmi(v);
+		vcpu_deliver_nmi(v, &e);
+		vcpu_deliver_interrupts(v, &e);
 		vm_backend->vcpu_run(v, &e);
 		v->cpu->tr_stale = true; /* dom_run reloads TR before a domain runs */
 		if (!v->started_logged && e.kind != VM_EXIT_NONE &&

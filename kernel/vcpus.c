@@ -146,6 +146,8 @@ static void do_init(struct vcpu *v)
 {
 	lapic_init_reset();
 	v->nmi_pending = false;
+	for (unsigned i = 0; i < 4; i++) /* the local APIC's reset dropped them too */
+		__atomic_store_n(&v->irq_pending[i], 0, __ATOMIC_RELAXED);
 	v->started_logged = false;
 	log_info("CPU %u (APIC %u): INIT; waiting inside Shoji for a start-up IPI", v->id,
 		 v->apic_id);
@@ -210,16 +212,4 @@ void vcpu_handle_requests(struct vcpu *v, struct vm_exit *last)
 			return;
 		park(v);
 	}
-}
-
-void vcpu_deliver_nmi(struct vcpu *v)
-{
-	if (!v->nmi_pending)
-		return;
-	if (vm_backend->inject_nmi(v)) {
-		v->nmi_pending = false;
-		return;
-	}
-	/* Another event goes first, or the guest cannot take an NMI now. */
-	vm_backend->request_nmi_window(v);
 }

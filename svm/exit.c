@@ -59,6 +59,14 @@ void svm_exit_decode(struct vcpu *v, struct vm_exit *exit)
 	if (svm_has_next_rip && (code == VMEXIT_CPUID || code == VMEXIT_MSR || code == VMEXIT_INVD) &&
 	    c->next_rip > exit->rip && c->next_rip - exit->rip <= 15)
 		exit->insn_len = (uint8_t)(c->next_rip - exit->rip);
+	/* QEMU 7.2's VMRUN does not load the interrupt shadow (int_state), so
+	 * an NMI, SMI or virtual-interrupt exit taken before the guest's first
+	 * instruction reports none: keep the shadow the guest entered with
+	 * (at the same RIP no instruction can have run but in the shadow's
+	 * place; at worst a later event waits one instruction longer). */
+	if ((code == VMEXIT_NMI || code == VMEXIT_SMI || code == VMEXIT_VINTR) &&
+	    exit->rip == ((struct svm_vcpu *)v->backend)->entry_shadow_rip)
+		c->int_state |= INT_SHADOW;
 	switch (code) {
 	case VMEXIT_CPUID:
 		exit->kind = VM_EXIT_CPUID;
@@ -112,6 +120,11 @@ void svm_exit_decode(struct vcpu *v, struct vm_exit *exit)
 		 * guest before the next entry (kernel/nmi.c). */
 		__asm__ volatile("stgi; clgi" ::: "memory");
 		exit->kind = VM_EXIT_NONE;
+		return;
+	case VMEXIT_VINTR:
+		c->int_control &= ~(V_IRQ | 0xFFULL << V_INTR_VECTOR_SHIFT);
+		c->intercept_misc1 &= ~(uint32_t)INTERCEPT_VINTR;
+		exit->kind = VM_EXIT_INTERRUPT_WINDOW;
 		return;
 	case VMEXIT_IRET:
 		svm_iret_intercepted(v->backend);

@@ -93,6 +93,9 @@ static void svm_vcpu_run(struct vcpu *v, struct vm_exit *exit)
 		s->vmcb->control.tlb_control = 1;
 	}
 	g->rax = v->regs.rax;
+	if (__builtin_expect(s->step != SVM_STEP_NONE, 0))
+		svm_step_check_entry(s);
+	s->entry_shadow_rip = (s->vmcb->control.int_state & INT_SHADOW) ? g->rip : ~0ULL;
 	if (__builtin_expect(v->test_nmi_in_entry_window, 0)) {
 		/* Test hook: an NMI after the core's last look.  GIF, clear
 		 * from here to VMRUN, holds it; the NMI intercept takes it. */
@@ -117,13 +120,21 @@ static enum err svm_protect_page(paddr_t gpa, bool writable)
 }
 
 /* SVM has no NMI window.  Inside the guest's NMI handler, the IRET
- * intercept is it (nmi.c).  Behind a queued event, a self-NMI, held by GIF
- * until VMRUN and recognized right after that event's delivery, makes the
- * NMI intercept exit at the first moment the guest can take ours. */
+ * intercept is it (nmi.c); in an interrupt shadow, a single step.  Behind
+ * a queued event, a self-NMI, held by GIF until VMRUN and recognized right
+ * after that event's delivery, makes the NMI intercept exit at the first
+ * moment the guest can take ours. */
 static void svm_request_nmi_window(struct vcpu *v)
 {
-	if (((struct svm_vcpu *)v->backend)->nmi_masked)
+	struct svm_vcpu *s = v->backend;
+
+	if (s->nmi_masked)
 		return; /* the IRET intercept and its single step come first (nmi.c) */
+	if (!(s->vmcb->control.event_inject & EVENT_VALID) &&
+	    (s->vmcb->control.int_state & INT_SHADOW)) {
+		svm_step_start(s, SVM_STEP_SHADOW);
+		return;
+	}
 	if (lapic_send(v->apic_id, LAPIC_ICR_NMI) != E_OK)
 		log_warn("CPU %u: an NMI waits for the next exit (local APIC disabled)", v->id);
 }
@@ -159,8 +170,11 @@ const struct vm_ops svm_ops = {
 	.get_seg = svm_get_seg,
 	.get_paging = svm_get_paging,
 	.inject_exception = svm_inject_exception,
+	.get_event_state = svm_get_event_state,
 	.inject_nmi = svm_inject_nmi,
 	.request_nmi_window = svm_request_nmi_window,
+	.inject_interrupt = svm_inject_interrupt,
+	.request_interrupt_window = svm_request_interrupt_window,
 	.host_allow_events = svm_host_allow_events,
 	.set_startup_state = svm_set_startup_state,
 	.mtrr_access = svm_mtrr_access,

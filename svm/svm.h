@@ -13,6 +13,9 @@ struct svm_cpu {
 	paddr_t host_vmcb_pa;  /* VMSAVE/VMLOAD area for the host's TR, FS, GS... */
 };
 
+/* Why Shoji single-steps the guest (nmi.c). */
+enum svm_step { SVM_STEP_NONE, SVM_STEP_IRET, SVM_STEP_SHADOW };
+
 /* Per vCPU. */
 struct svm_vcpu {
 	struct vmcb *vmcb;
@@ -23,14 +26,17 @@ struct svm_vcpu {
 	 * keeps no such state for the core to read, so it is tracked here
 	 * (IRET intercept, then one single step past the IRET). */
 	bool nmi_masked;
-	bool stepping_iret;    /* TF set by Shoji for that single step */
+	enum svm_step step;    /* TF set by Shoji: past an IRET or a shadow */
 	bool guest_tf;         /* the guest's own TF when the step began */
 	uint64_t guest_dr6;    /* DR6 before the step, put back after */
+	uint64_t entry_shadow_rip; /* RIP of the last entry in a shadow, else ~0 (exit.c) */
 };
 
 /* nmi.c: the guest's NMI blocking on SVM. */
 void svm_nmi_injected(struct svm_vcpu *s);
 void svm_iret_intercepted(struct svm_vcpu *s);
+void svm_step_start(struct svm_vcpu *s, enum svm_step why);
+void svm_step_check_entry(struct svm_vcpu *s);
 bool svm_debug_intercepted(struct vcpu *v, struct svm_vcpu *s);
 void svm_nmi_state_reset(struct svm_vcpu *s);
 
@@ -56,7 +62,10 @@ void svm_set_reg(struct vcpu *v, enum vm_reg reg, uint64_t value);
 void svm_get_seg(struct vcpu *v, enum vm_seg seg, struct vm_segment *out);
 void svm_get_paging(struct vcpu *v, struct vm_paging *out);
 void svm_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error);
-bool svm_inject_nmi(struct vcpu *v);
+void svm_get_event_state(struct vcpu *v, struct vm_event_state *out);
+void svm_inject_nmi(struct vcpu *v);
+void svm_inject_interrupt(struct vcpu *v, uint8_t vector);
+void svm_request_interrupt_window(struct vcpu *v, uint8_t vector);
 void svm_set_startup_state(struct vcpu *v, uint8_t sipi_vector);
 
 #endif

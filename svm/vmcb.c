@@ -246,17 +246,55 @@ void svm_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32
 			  (has_error ? EVENT_ERROR_VALID | ((uint64_t)error << 32) : 0);
 }
 
-bool svm_inject_nmi(struct vcpu *v)
+void svm_get_event_state(struct vcpu *v, struct vm_event_state *out)
+{
+	struct svm_vcpu *s = v->backend;
+
+	out->if_set = s->vmcb->save.rflags & RFLAGS_IF;
+	out->shadow = s->vmcb->control.int_state & INT_SHADOW;
+	out->event_queued = s->vmcb->control.event_inject & EVENT_VALID;
+	out->nmi_blocked = s->nmi_masked;
+}
+
+void svm_inject_nmi(struct vcpu *v)
+{
+	/* APM 15.20: an injected NMI blocks further NMIs until the guest's
+	 * IRET, as a real one does; Shoji follows that IRET (nmi.c). */
+	((struct svm_vcpu *)v->backend)->vmcb->control.event_inject =
+		2 | EVENT_TYPE_NMI | EVENT_VALID;
+	svm_nmi_injected(v->backend);
+}
+
+/* EVENTINJ type 0 (APM 15.20); a virtual interrupt waiting for the window
+ * is withdrawn. */
+void svm_inject_interrupt(struct vcpu *v, uint8_t vector)
 {
 	struct vmcb_control *c = &((struct svm_vcpu *)v->backend)->vmcb->control;
 
-	if ((c->event_inject & EVENT_VALID) || ((struct svm_vcpu *)v->backend)->nmi_masked)
-		return false;
-	/* APM 15.20: an injected NMI blocks further NMIs until the guest's
-	 * IRET, as a real one does; Shoji follows that IRET (nmi.c). */
-	c->event_inject = 2 | EVENT_TYPE_NMI | EVENT_VALID;
-	svm_nmi_injected(v->backend);
-	return true;
+	c->event_inject = vector | EVENT_VALID;
+	c->int_control &= ~(V_IRQ | 0xFFULL << V_INTR_VECTOR_SHIFT);
+	c->intercept_misc1 &= ~(uint32_t)INTERCEPT_VINTR;
+}
+
+/* APM 15.21.4: a virtual interrupt (V_IRQ, highest priority, TPR ignored)
+ * is taken when the guest has IF set and no shadow, after any event being
+ * injected; the VINTR intercept turns that moment into an exit (exit.c),
+ * and the core injects the real vector then.  In a shadow, a single step
+ * instead: QEMU 7.2's VMRUN ignores int_state and would take the virtual
+ * interrupt at once, inside the shadow. */
+void svm_request_interrupt_window(struct vcpu *v, uint8_t vector)
+{
+	struct vmcb_control *c = &((struct svm_vcpu *)v->backend)->vmcb->control;
+
+	if (!(c->event_inject & EVENT_VALID) && (c->int_state & INT_SHADOW)) {
+		svm_step_start(v->backend, SVM_STEP_SHADOW);
+		return;
+	}
+
+	c->int_control = (c->int_control & ~(0xFFULL << V_INTR_VECTOR_SHIFT)) | V_IRQ |
+			 0xFULL << V_INTR_PRIO_SHIFT | V_IGN_TPR |
+			 (uint64_t)vector << V_INTR_VECTOR_SHIFT;
+	c->intercept_misc1 |= INTERCEPT_VINTR;
 }
 
 /* After INIT and SIPI (SDM 9.1.1, table 9-1): real mode, CS = vector << 8

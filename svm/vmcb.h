@@ -91,6 +91,7 @@ struct vmcb {
 #define INTERCEPT_IOIO BIT(27)
 #define INTERCEPT_MSR BIT(28)
 #define INTERCEPT_IRET BIT(20)
+#define INTERCEPT_VINTR BIT(4)
 #define INTERCEPT_SHUTDOWN BIT(31)
 /* intercept_misc2 (0x010) */
 #define INTERCEPT_VMRUN BIT(0)
@@ -107,6 +108,7 @@ struct vmcb {
 #define VMEXIT_DB 0x41
 #define VMEXIT_IRET 0x74
 #define VMEXIT_INTR 0x60
+#define VMEXIT_VINTR 0x64
 #define VMEXIT_NMI 0x61
 #define VMEXIT_SMI 0x62
 #define VMEXIT_INIT 0x63
@@ -125,6 +127,14 @@ struct vmcb {
 #define VMEXIT_SKINIT 0x86
 #define VMEXIT_NPF 0x400
 #define VMEXIT_INVALID ((uint64_t)-1)
+
+/* int_control (0x060), APM Vol. 2 15.21.4 */
+#define V_IRQ BIT(8)
+#define V_INTR_PRIO_SHIFT 16
+#define V_IGN_TPR BIT(20)
+#define V_INTR_VECTOR_SHIFT 32
+/* int_state (0x068) */
+#define INT_SHADOW BIT(0)
 
 /* EVENTINJ / EXITINTINFO */
 #define EVENT_VALID BIT(31)

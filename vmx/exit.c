@@ -195,6 +195,10 @@ void vmx_exit_decode(struct vcpu *v, struct vm_exit *exit)
 		vmx_set_proc_ctls(x, x->proc_ctls & ~(uint32_t)PROC_NMI_WINDOW);
 		exit->kind = VM_EXIT_NONE;
 		return;
+	case EXIT_INTR_WINDOW:
+		vmx_set_proc_ctls(x, x->proc_ctls & ~(uint32_t)PROC_INTR_WINDOW);
+		exit->kind = VM_EXIT_INTERRUPT_WINDOW;
+		return;
 	case EXIT_TRIPLE_FAULT:
 		exit->kind = VM_EXIT_TRIPLE_FAULT;
 		return;

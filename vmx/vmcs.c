@@ -395,18 +395,21 @@ void vmx_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32
 		vmwrite(VMCS_ENTRY_EXCEPTION_ERROR, error);
 }
 
-bool vmx_inject_nmi(struct vcpu *v)
+void vmx_get_event_state(struct vcpu *v, struct vm_event_state *out)
+{
+	uint64_t intr = vmread(VMCS_GUEST_INTERRUPTIBILITY);
+
+	(void)v;
+	out->if_set = vmread(VMCS_GUEST_RFLAGS) & RFLAGS_IF;
+	out->shadow = intr & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS);
+	out->event_queued = vmread(VMCS_ENTRY_INTR_INFO) & INTR_INFO_VALID;
+	out->nmi_blocked = intr & INTERRUPTIBILITY_NMI; /* virtual NMIs */
+}
+
+void vmx_inject_nmi(struct vcpu *v)
 {
 	(void)v;
-	if (vmread(VMCS_ENTRY_INTR_INFO) & INTR_INFO_VALID)
-		return false;
-	/* SDM 26.3.1.5: no NMI injection under MOV SS blocking or (virtual
-	 * NMIs) NMI blocking; STI blocking may refuse it on some CPUs. */
-	if (vmread(VMCS_GUEST_INTERRUPTIBILITY) &
-	    (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS | INTERRUPTIBILITY_NMI))
-		return false;
 	vmwrite(VMCS_ENTRY_INTR_INFO, 2 | INTR_TYPE_NMI | INTR_INFO_VALID);
-	return true;
 }
 
 /* The NMI-window exit comes at the first instruction boundary where the
@@ -416,6 +419,26 @@ void vmx_request_nmi_window(struct vcpu *v)
 	struct vmx_vcpu *x = v->backend;
 
 	vmx_set_proc_ctls(x, x->proc_ctls | PROC_NMI_WINDOW);
+}
+
+/* SDM Vol. 3C 26.3.1.5: the entry checks IF = 1 and no STI or MOV SS
+ * blocking for an external interrupt (the core checked them). */
+void vmx_inject_interrupt(struct vcpu *v, uint8_t vector)
+{
+	struct vmx_vcpu *x = v->backend;
+
+	vmwrite(VMCS_ENTRY_INTR_INFO, vector | INTR_TYPE_EXTERNAL | INTR_INFO_VALID);
+	vmx_set_proc_ctls(x, x->proc_ctls & ~(uint32_t)PROC_INTR_WINDOW);
+}
+
+/* SDM Vol. 3C 25.2 (interrupt-window exiting): the exit comes at the first
+ * instruction boundary with IF = 1 and no STI or MOV SS blocking. */
+void vmx_request_interrupt_window(struct vcpu *v, uint8_t vector)
+{
+	struct vmx_vcpu *x = v->backend;
+
+	(void)vector;
+	vmx_set_proc_ctls(x, x->proc_ctls | PROC_INTR_WINDOW);
 }
 
 /* After INIT and SIPI (SDM 9.1.1, table 9-1): real mode, CS = vector << 8

@@ -115,8 +115,11 @@ void vmx_get_seg(struct vcpu *v, enum vm_seg seg, struct vm_segment *out);
 void vmx_set_seg(struct vcpu *v, enum vm_seg seg, const struct vm_segment *in);
 void vmx_get_paging(struct vcpu *v, struct vm_paging *out);
 void vmx_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error);
-bool vmx_inject_nmi(struct vcpu *v);
+void vmx_get_event_state(struct vcpu *v, struct vm_event_state *out);
+void vmx_inject_nmi(struct vcpu *v);
 void vmx_request_nmi_window(struct vcpu *v);
+void vmx_inject_interrupt(struct vcpu *v, uint8_t vector);
+void vmx_request_interrupt_window(struct vcpu *v, uint8_t vector);
 void vmx_set_startup_state(struct vcpu *v, uint8_t sipi_vector);
 void vmx_set_proc_ctls(struct vmx_vcpu *x, uint32_t ctls);
 /* The CR0/CR4 the guest runs with for the value it sees (fixed bits added). */

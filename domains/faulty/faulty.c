@@ -132,17 +132,34 @@ enum err faulty_serve_bad_cap(uint64_t badge)
 	return echo_ping(SLOT_EMPTY, 1, &v);
 }
 
-enum err faulty_serve_flags_through_call(uint64_t badge, uint64_t *out_flags_kept, uint64_t *out_value)
+/* POPFQ sets DF, AC and TF right before the far call, so the call itself
+ * runs with them (TF's trap comes after the instruction that follows the
+ * POPFQ: the call). */
+enum err faulty_serve_flags_through_call(uint64_t badge, uint64_t *out_flags_kept,
+					 uint64_t *out_value)
 {
-	(void)badge;
-	flags_write(flags_read() | RFLAGS_DF | RFLAGS_AC | RFLAGS_TF);
-	enum err e = echo_ping(SLOT_EXAMPLE, 41, out_value);
-	uint64_t after = flags_read();
+	static const struct ipc_gate_ptr gate = { 0, IPC_GATE_SELECTOR };
+	uint64_t flags = flags_read() | RFLAGS_DF | RFLAGS_AC | RFLAGS_TF, after;
+	register uint64_t r8 __asm__("r8") = 0;
+	register uint64_t r9 __asm__("r9") = 0;
+	uint64_t rax = IPC_OP_CALL, rdi = SLOT_EXAMPLE, rsi = ECHO_LABEL_PING, rdx = 41, rcx = 0;
 
+	(void)badge;
+	__asm__ volatile("pushq %[flags]\n\t"
+			 "popfq\n\t"
+			 "lcall *%[gate]\n\t"
+			 "pushfq\n\t"
+			 "popq %[after]\n\t"
+			 "cld"
+			 : "+a"(rax), "+D"(rdi), "+S"(rsi), "+d"(rdx), "+c"(rcx), "+r"(r8), "+r"(r9),
+			   [after] "=&r"(after)
+			 : [gate] "m"(gate), [flags] "r"(flags)
+			 : "r10", "r11", "cc", "memory");
 	flags_write(after & ~(uint64_t)(RFLAGS_DF | RFLAGS_AC | RFLAGS_TF));
 	/* DF and AC come back as they were; TF does not (ipc/ABI.md). */
 	*out_flags_kept = (after & RFLAGS_DF) && (after & RFLAGS_AC) && !(after & RFLAGS_TF);
-	return e;
+	*out_value = rdx;
+	return rax == E_OK ? (enum err)rsi : (enum err)rax;
 }
 
 static uint8_t port_read(uint16_t port)

@@ -218,12 +218,12 @@ trap_entry_nmi:
 	movq %rbx, 16(%rsp)
 	jmp 2f
 	/* Interrupted in VT-x's entry window (vmx/vmentry.S)?  Abandon the
-	 * entry, so the run loop sees this NMI before the guest runs on. */
-1:	movabsq $vmx_entry_window_start, %rbx
-	cmpq %rbx, %rax
+	 * entry, so the run loop sees this NMI before the guest runs on.
+	 * The window's bounds come from vmx_entry_window (vmx/entry_window.S). */
+1:	movabsq $vmx_entry_window, %rbx
+	cmpq (%rbx), %rax
 	jb 2f
-	movabsq $vmx_entry_window_end, %rbx
-	cmpq %rbx, %rax
+	cmpq 8(%rbx), %rax
 	jae 2f
 	movabsq $vmx_entry_abandon, %rbx
 	movq %rbx, 16(%rsp)

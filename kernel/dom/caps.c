@@ -18,20 +18,30 @@ static bool cap_from_manifest(const struct manifest_cap *m, struct cap *c)
 	switch (m->kind) {
 	case MANIFEST_CAP_ENDPOINT:
 		c->type = CAP_ENDPOINT;
-		c->rights = CAP_R_CALL;
+		c->rights = CAP_R_CALL | CAP_R_GRANT;
 		c->object = m->target;
 		c->generation = 1;
 		c->badge = m->badge;
 		return true;
 	case MANIFEST_CAP_IOPORT:
 		c->type = CAP_IOPORT;
-		c->rights = CAP_R_READ | CAP_R_WRITE;
+		c->rights = CAP_R_READ | CAP_R_WRITE | CAP_R_GRANT;
 		c->base = m->base;
 		c->size = m->size;
 		return true;
 	default:
 		return false;
 	}
+}
+
+/* The domain's copy of root `slot`: the same cap without the grant right
+ * the core keeps for itself. */
+static enum err grant(struct domain *d, uint32_t slot)
+{
+	const struct cap *root = &d->root_slots[slot].cap;
+	struct cap_mint mint = { .rights = root->rights & (cap_rights_t)~CAP_R_GRANT };
+
+	return cap_op_mint(&d->roots, slot, &d->cnode, slot, &mint);
 }
 
 enum err dom_caps_build(struct domain *d, char *why, size_t why_size)
@@ -51,7 +61,7 @@ enum err dom_caps_build(struct domain *d, char *why, size_t why_size)
 			continue;
 		}
 		if ((e = cap_insert_root(&d->roots, m->slot, &c)) != E_OK ||
-		    (e = cap_op_copy(&d->roots, m->slot, &d->cnode, m->slot)) != E_OK)
+		    (e = grant(d, m->slot)) != E_OK)
 			snprintf(why, why_size, "slot %u: cannot grant (%s)", m->slot, err_name(e));
 	}
 	spin_unlock(&cap_lock);
@@ -65,7 +75,7 @@ void dom_caps_reset(struct domain *d)
 		cap_op_delete(&d->cnode, s, NULL); /* an empty slot just fails */
 	for (uint32_t s = 0; s < MANIFEST_CNODE_SLOTS; s++)
 		if (d->root_slots[s].cap.type != CAP_NULL)
-			cap_op_copy(&d->roots, s, &d->cnode, s);
+			grant(d, s);
 	spin_unlock(&cap_lock);
 }
 

@@ -9,6 +9,7 @@
 #include "log.h"
 #include "percpu.h"
 #include "trap.h"
+#include "vcpus.h"
 #include "vm.h"
 #include "x86.h"
 
@@ -72,12 +73,20 @@ void dom_run(struct domain *d, struct dom_regs *regs, struct trap_frame *exit)
 	frame->rflags &= ~(uint64_t)(RFLAGS_IF | RFLAGS_TF | RFLAGS_IOPL);
 	frame->cs = GDT_USER_CODE | 3;
 	frame->ss = GDT_USER_DATA | 3;
+	/* TPR 0 while a domain runs: on VT-x the guest's CR8 is the real TPR
+	 * and could hold off the core's own interrupts (issue #6 item 4). */
+	uint64_t tpr = read_cr8();
+
+	if (tpr)
+		write_cr8(0);
 	cpu->dom_running = d;
 	vm_backend->host_allow_events(true);
 	const struct trap_frame *f = dom_enter_asm(frame, d->space.root);
 
 	vm_backend->host_allow_events(false);
 	cpu->dom_running = outer;
+	if (tpr)
+		write_cr8(tpr);
 	*exit = *f;
 	memcpy(regs, f, offsetof(struct dom_regs, rflags)); /* r15 .. rax */
 	regs->rflags = f->rflags;
@@ -194,8 +203,16 @@ void dom_start_all(void)
 	}
 }
 
+/* A guest's interrupt taken while a domain ran (TPR 0 and IF set there):
+ * its vector stays in service in the local APIC, and the guest gets it at
+ * its next entry on this CPU, where its handler's EOI ends it. */
 void dom_host_interrupt(uint64_t vector)
 {
-	log_warn("CPU %u: interrupt vector %lu while in a domain (not yet routed)",
-		 this_cpu()->index, vector);
+	struct vcpu *v = this_cpu()->vcpu;
+
+	if (v)
+		vcpu_post_interrupt(v, (uint8_t)vector);
+	else
+		log_warn("CPU %u: interrupt vector %lu in a domain, with no guest to take it",
+			 this_cpu()->index, vector);
 }

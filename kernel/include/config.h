@@ -37,7 +37,8 @@ struct config_vmcs_corrupt {
  * Boot spike, uefi-sb-smi-passthrough). */
 #define CONFIG_TEST_SMI_PASSTHROUGH BIT(2)
 /* CPUID 0x4F444F4D/0x4F444F49: call a domain, read its state (test_hooks.h). */
-#define CONFIG_TEST_DOMAIN_CALL BIT(3)
+#define CONFIG_TEST_DOMAIN_CALL BIT(4)
+#define CONFIG_TEST_POST_INTERRUPT BIT(3)   /* CPUID 0x4F504931: post vector ECX */
 
 struct shoji_config {
 	uint64_t memsize;       /* vmm.memsize: bytes of the reserved region */

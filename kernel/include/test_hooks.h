@@ -18,6 +18,12 @@
  * while the event cut short is delivered again. */
 #define TEST_LEAF_PROTECT_PAGE_NMI 0x4F50524E
 
+/* CPUID with this leaf and ECX = a vector makes the core post that vector
+ * to the guest as an external interrupt (vcpu_post_interrupt), as the host
+ * interrupt path would, right after this CPUID exit. */
+#define TEST_LEAF_POST_INTERRUPT 0x4F504931
+
+
 /* CPUID with this leaf calls a domain (vmm.test_hook=domain-call): ECX =
  * domain index << 16 | label, EBX and EDX = words 0 and 1.  Answers EAX =
  * the call's enum err, EBX = out word 0, ECX = reply label (the callee's

@@ -24,8 +24,19 @@ void vcpu_send_ipi(struct vcpu *sender, uint64_t raw_icr, bool x2apic);
  * `last` is the exit just handled (an INIT cancels its completion). */
 void vcpu_handle_requests(struct vcpu *v, struct vm_exit *last);
 
-/* Before each entry: injects a pending guest NMI when the guest can
- * take it. */
-void vcpu_deliver_nmi(struct vcpu *v);
+/* Before each entry (`last` the exit just handled): injects a pending
+ * guest NMI when the guest can take it, else asks for an NMI window. */
+void vcpu_deliver_nmi(struct vcpu *v, const struct vm_exit *last);
+
+/* Makes external interrupt `vector` pending for the guest of vCPU v: it is
+ * injected at the first entry where the guest can take it.  Callable only
+ * on v's own CPU, from the run loop or from the host interrupt path (the
+ * vector then stays in service in the local APIC until the guest's EOI). */
+void vcpu_post_interrupt(struct vcpu *v, uint8_t vector);
+
+/* Before each entry, after vcpu_deliver_nmi (an NMI or an event queued
+ * again goes first): injects the highest pending external interrupt if
+ * the guest can take it, else asks for an interrupt window. */
+void vcpu_deliver_interrupts(struct vcpu *v, const struct vm_exit *last);
 
 #endif

@@ -66,6 +66,7 @@ enum vm_exit_kind {
 	VM_EXIT_TRIPLE_FAULT,   /* shutdown */
 	VM_EXIT_ENTRY_FAILED,   /* the hardware refused the guest state */
 	VM_EXIT_TASK_SWITCH,    /* VT-x: a task switch, for the core to carry out */
+	VM_EXIT_INTERRUPT_WINDOW, /* the guest can take an external interrupt now */
 	VM_EXIT_UNKNOWN,        /* an exit the back end did not expect */
 	VM_EXIT_KIND_COUNT,
 };
@@ -148,6 +149,16 @@ struct vm_boot_state {
 	const struct vm_cpu_state *resume; /* VM_BOOT_RESUME */
 };
 
+/* What stands between the guest and an event right now (SDM Vol. 3C
+ * 24.4.2 interruptibility state; APM Vol. 2 15.20-15.21), as the back end
+ * reports it; the core's rules (kernel/event_rules.c) decide from it. */
+struct vm_event_state {
+	bool if_set;       /* RFLAGS.IF */
+	bool shadow;       /* blocking by STI or MOV SS (the interrupt shadow) */
+	bool event_queued; /* an event is queued for the next entry */
+	bool nmi_blocked;  /* the guest is in its NMI handler (until its IRET) */
+};
+
 /* The last translation of the guest's code page (kernel/guest/fetch.c). */
 struct fetch_cache {
 	bool valid;
@@ -180,6 +191,9 @@ struct vcpu {
 	uint8_t sipi_vector;       /* [lock] with VCPU_REQ_SIPI */
 	volatile uint32_t kick_outstanding; /* [atomic] a kick NMI is on its way */
 	bool nmi_pending;          /* [own] a guest NMI waiting to be injected */
+	/* External vectors waiting for the guest (vcpu_post_interrupt; also
+	 * set by this CPU's host interrupt path, hence atomic). */
+	uint64_t irq_pending[4];   /* [own, atomic] */
 	bool started_logged;       /* [own] the first exit after a start was logged */
 	bool test_nmi_in_entry_window; /* [own] test hook (kernel/test_hooks.c) */
 	/* The guest's local APIC as its trapped writes set it. */
@@ -216,12 +230,19 @@ struct vm_ops {
 	void (*get_paging)(struct vcpu *v, struct vm_paging *out);
 	/* Queues an exception for the next entry (vector < 32). */
 	void (*inject_exception)(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error);
-	/* Queues an NMI for the next entry; false if another event is queued
-	 * (the core then waits for the next chance). */
-	bool (*inject_nmi)(struct vcpu *v);
+	/* What blocks events now (the core's rules decide from it). */
+	void (*get_event_state)(struct vcpu *v, struct vm_event_state *out);
+	/* Queues an NMI for the next entry; the core checked it may. */
+	void (*inject_nmi)(struct vcpu *v);
 	/* Makes the guest exit at the first moment it can take an NMI (after
 	 * the event queued now, an interrupt shadow, its own NMI handler). */
 	void (*request_nmi_window)(struct vcpu *v);
+	/* Queues external interrupt `vector` for the next entry; the core
+	 * checked the guest can take it (vm_interrupt_allowed). */
+	void (*inject_interrupt)(struct vcpu *v, uint8_t vector);
+	/* Makes the guest exit (VM_EXIT_INTERRUPT_WINDOW) at the first moment
+	 * it can take an external interrupt; `vector` is the one waiting. */
+	void (*request_interrupt_window)(struct vcpu *v, uint8_t vector);
 	/* Lets NMIs (and, with IF, interrupts) reach the core in root mode, or
 	 * holds them again: SVM's GIF; nothing to do on VT-x.  Used while a
 	 * vCPU waits for SIPI and while INIT drains the local APIC. */

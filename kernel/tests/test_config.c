@@ -53,6 +53,15 @@ static void test_cmdline_good(void **state)
 	assert_int_equal(config_parse_cmdline("x vmm.memsize=33554432", &c, &e), E_OK);
 	assert_int_equal(c.memsize, 32 << 20);
 	config_defaults(&c);
+	assert_int_equal(config_parse_cmdline("x vmm.test_hook=protect-page,post-interrupt", &c, &e),
+			 E_OK);
+	assert_int_equal(c.test_hooks, CONFIG_TEST_PROTECT_PAGE | CONFIG_TEST_POST_INTERRUPT);
+	config_defaults(&c);
+	assert_int_not_equal(config_parse_cmdline("x vmm.test_hook=protect-page,", &c, &e), E_OK);
+	assert_int_not_equal(config_parse_cmdline("x vmm.test_hook=protect-page,,post-interrupt",
+						  &c, &e), E_OK);
+	assert_int_not_equal(config_parse_cmdline("x vmm.test_hook=", &c, &e), E_OK);
+	config_defaults(&c);
 	assert_int_equal(config_parse_cmdline("x vmm.test_vmcs_corrupt=6800:ffffffdf:0", &c, &e),
 			 E_OK);
 	assert_true(c.vmcs_corrupt.set);
