@@ -55,7 +55,7 @@ void dom_release(struct domain *d)
 	spin_unlock(&d->lock);
 }
 
-void dom_run(struct domain *d, struct dom_regs *regs, struct trap_frame *exit)
+bool dom_run(struct domain *d, struct dom_regs *regs, struct trap_frame *exit, uint32_t budget_us)
 {
 	struct trap_frame *dom_enter_asm(struct dom_regs *frame, uint64_t cr3);
 	struct pcpu *cpu = this_cpu();
@@ -81,7 +81,9 @@ void dom_run(struct domain *d, struct dom_regs *regs, struct trap_frame *exit)
 		write_cr8(0);
 	cpu->dom_running = d;
 	vm_backend->host_allow_events(true);
+	budget_arm(budget_us);
 	const struct trap_frame *f = dom_enter_asm(frame, d->space.root);
+	bool over = budget_disarm();
 
 	vm_backend->host_allow_events(false);
 	cpu->dom_running = outer;
@@ -92,6 +94,7 @@ void dom_run(struct domain *d, struct dom_regs *regs, struct trap_frame *exit)
 	regs->rflags = f->rflags;
 	regs->rip = f->rip;
 	regs->rsp = f->rsp;
+	return over;
 }
 
 static const char *fault_what(const struct trap_frame *f, char *buf, size_t n)
@@ -210,6 +213,8 @@ void dom_host_interrupt(uint64_t vector)
 {
 	struct vcpu *v = this_cpu()->vcpu;
 
+	if (budget_interrupt((unsigned)vector))
+		return;
 	if (v)
 		vcpu_post_interrupt(v, (uint8_t)vector);
 	else
