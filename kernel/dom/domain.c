@@ -19,7 +19,10 @@ unsigned dom_count;
 /* Another CPU may hold a domain for one call, bounded by the domain's
  * budget; waiting twice that plus a margin means something is stuck. */
 #define DOM_WAIT_MS(d) (2 * ((d)->desc->budget_us / 1000 + 1) + 100)
+/* Back-off doubles from the manifest's first wait up to 64 times that,
+ * and never past a second. */
 #define BACKOFF_MAX_MS 1000
+#define BACKOFF_CAP_MS(d) MIN(BACKOFF_MAX_MS, 64 * (d)->desc->backoff_ms)
 
 struct domain *dom_find(const char *name)
 {
@@ -127,8 +130,8 @@ void dom_crash(struct domain *d, const struct trap_frame *f, const char *what)
 	/* Back-off: a crash within a second of the last one doubles the wait
 	 * before the next start (up to a second); a quiet second resets it. */
 	if (d->last_crash && now - d->last_crash < 1000 * tsc_khz)
-		d->backoff_ms = d->backoff_ms ? MIN(d->backoff_ms * 2, BACKOFF_MAX_MS)
-					      : MIN(d->desc->backoff_ms, BACKOFF_MAX_MS);
+		d->backoff_ms = d->backoff_ms ? MIN(d->backoff_ms * 2, BACKOFF_CAP_MS(d))
+					      : MIN(d->desc->backoff_ms, BACKOFF_CAP_MS(d));
 	else
 		d->backoff_ms = 0;
 	d->last_crash = now;
