@@ -115,6 +115,8 @@ enum err ipc_serve(struct domain *d, uint64_t badge, struct ipc_msg *m)
 	struct trap_frame f = { .rip = r.rip, .rsp = r.rsp };
 	uint64_t deadline = rdtsc() + (uint64_t)d->desc->budget_us * tsc_khz / 1000;
 
+	d->fpu_fresh = true;
+
 	for (;;) {
 		uint64_t now = rdtsc();
 

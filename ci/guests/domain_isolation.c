@@ -60,6 +60,7 @@ static const char *const insn_names[] = {
 	"MOV to CR3", "LGDT", "LTR", "RDMSR", "WRMSR", "CLI", "HLT", "INVLPG", "WBINVD",
 	"VMCALL", "VMMCALL", "VMRUN", "SYSCALL", "SYSENTER", "WRGSBASE", "INT 0x80 (DPL 0)",
 	"INT 2 (NMI gate, DPL 0)", "MOV to CR4", "MOV to DR7", "LIDT",
+	"SSE without the FPU grant",
 };
 
 static unsigned denied;

@@ -82,6 +82,7 @@ enum err probe_serve_insn(uint64_t badge, uint64_t kind)
 	case 17: __asm__ volatile("movq %0, %%cr4" : : "r"(0UL) : "memory"); break;
 	case 18: __asm__ volatile("movq %0, %%dr7" : : "r"(0UL) : "memory"); break;
 	case 19: __asm__ volatile("lidt %0" : : "m"(table) : "memory"); break;
+	case 20: __asm__ volatile("movaps %%xmm0, %%xmm1" ::: "memory"); break;
 	default: return E_INVAL;
 	}
 	return E_OK; /* it ran: the test fails on this answer */

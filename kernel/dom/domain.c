@@ -82,6 +82,8 @@ bool dom_run(struct domain *d, struct dom_regs *regs, struct trap_frame *exit, u
 
 	if (tpr)
 		write_cr8(0);
+	fpu_enter(d, d->fpu_fresh);
+	d->fpu_fresh = false;
 	cpu->dom_running = d;
 	vm_backend->host_allow_events(true);
 	budget_arm(budget_us);
@@ -89,6 +91,7 @@ bool dom_run(struct domain *d, struct dom_regs *regs, struct trap_frame *exit, u
 	bool over = budget_disarm();
 
 	vm_backend->host_allow_events(false);
+	fpu_leave(d);
 	cpu->dom_running = outer;
 	if (tpr)
 		write_cr8(tpr);
@@ -194,6 +197,10 @@ void dom_start_all(void)
 		if (dom_caps_build(d, why, sizeof(why)) != E_OK ||
 		    dom_space_build(d, why, sizeof(why)) != E_OK) {
 			log_error("domain %s not started: %s", desc->name, why);
+			continue;
+		}
+		if (desc->fpu && !(d->fpu_area = fpu_area_alloc())) {
+			log_error("domain %s not started: no memory for its FPU state", desc->name);
 			continue;
 		}
 		d->generation = 1;

@@ -81,6 +81,9 @@ struct pcpu {
 	bool budget_armed, budget_fired; /* [own] the domain budget timer */
 	uint32_t budget_ticks;        /* [own] its count */
 	struct lapic_timer_state guest_timer; /* [own] while it is borrowed */
+	struct domain *fpu_owner;     /* [own] whose x87/SSE state is in the registers */
+	void *guest_fpu;              /* [init] the guest's, while a domain has them */
+	uint64_t guest_xcr0;          /* [own] the guest's XCR0 then */
 	void *backend;                /* [own] back end's per-CPU state */
 	struct vcpu *vcpu;            /* [own] the guest vCPU this CPU runs */
 	bool draining;                /* [own] taking stray interrupts on purpose */
