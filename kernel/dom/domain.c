@@ -6,6 +6,7 @@
 #include "delay.h"
 #include "dom.h"
 #include "ipc.h"
+#include "lapic.h"
 #include "log.h"
 #include "percpu.h"
 #include "trap.h"
@@ -218,16 +219,27 @@ void dom_start_all(void)
 
 /* A guest's interrupt taken while a domain ran (TPR 0 and IF set there):
  * its vector stays in service in the local APIC, and the guest gets it at
- * its next entry on this CPU, where its handler's EOI ends it. */
+ * its next entry on this CPU, where its handler's EOI ends it.  Before the
+ * guest has ever run (domains start at boot), an interrupt belongs to the
+ * firmware that programmed the controllers, not to the system about to
+ * boot: it is ended here, at the local APIC or (an ExtINT from the 8259,
+ * which sets no in-service bit) at the PIC. */
 void dom_host_interrupt(uint64_t vector)
 {
 	struct vcpu *v = this_cpu()->vcpu;
 
 	if (budget_interrupt((unsigned)vector))
 		return;
-	if (v)
+	if (v && v->entered) {
 		vcpu_post_interrupt(v, (uint8_t)vector);
-	else
-		log_warn("CPU %u: interrupt vector %lu in a domain, with no guest to take it",
-			 this_cpu()->index, vector);
+		return;
+	}
+	if (lapic_read(LAPIC_ISR + (vector / 32) * 0x10) & BIT(vector % 32)) {
+		lapic_write(LAPIC_EOI, 0);
+	} else {
+		outb(0xA0, 0x20); /* non-specific EOI, slave then master */
+		outb(0x20, 0x20);
+	}
+	log_debug("CPU %u: interrupt vector %lu before the guest started; ended", this_cpu()->index,
+		  vector);
 }
