@@ -114,14 +114,16 @@ enum err ipc_serve(struct domain *d, uint64_t badge, struct ipc_msg *m)
 	struct gate_call g = { .d = d, .r = &r, .reply = m };
 	struct trap_frame f = { .rip = r.rip, .rsp = r.rsp };
 	uint64_t deadline = rdtsc() + (uint64_t)d->desc->budget_us * tsc_khz / 1000;
+	struct pcpu *cpu = this_cpu();
+	uint64_t outer = cpu->budget_deadline;
+	enum err e = E_DEAD;
 
+	/* The budget is the call's: time in calls it makes counts too. */
+	cpu->budget_deadline = deadline;
+	budget_push(deadline);
 	d->fpu_fresh = true;
-
 	for (;;) {
-		uint64_t now = rdtsc();
-
-		/* The budget is the call's: time in calls it makes counts too. */
-		if (now >= deadline || dom_run(d, &r, &f, (uint32_t)((deadline - now) * 1000 / tsc_khz))) {
+		if (rdtsc() >= deadline || dom_run(d, &r, &f)) {
 			g.fault = budget_what;
 			f.vector = BUDGET_VECTOR;
 			break;
@@ -131,7 +133,8 @@ enum err ipc_serve(struct domain *d, uint64_t badge, struct ipc_msg *m)
 
 			if (res == GATE_REPLIED) {
 				d->calls++;
-				return E_OK;
+				e = E_OK;
+				break;
 			}
 			if (res == GATE_FAULT)
 				break;
@@ -145,6 +148,11 @@ enum err ipc_serve(struct domain *d, uint64_t badge, struct ipc_msg *m)
 		}
 		break;
 	}
+	cpu->budget_deadline = outer;
+	if (budget_pop(outer) && e == E_OK)
+		log_warn("domain %s answered just as its budget ran out", d->desc->name);
+	if (e == E_OK)
+		return E_OK;
 	dom_crash(d, &f, g.fault);
 	m->reply_label = d->generation;
 	return E_DEAD;

@@ -189,3 +189,14 @@ enum err faulty_serve_forward_ping(uint64_t badge, uint64_t value, uint64_t *out
 	(void)badge;
 	return echo_ping(SLOT_EXAMPLE, value, out_value);
 }
+
+enum err faulty_serve_spin(uint64_t badge, uint64_t iterations, uint64_t *out_iterations)
+{
+	volatile uint64_t n = 0;
+
+	(void)badge;
+	while (n < iterations)
+		n++;
+	*out_iterations = n;
+	return E_OK;
+}

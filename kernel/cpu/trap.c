@@ -2,6 +2,7 @@
  * fixup (guest MSR accesses) resumes there; any other one is a core bug and
  * panics with the whole frame. */
 #include "dom.h"
+#include "lapic.h"
 #include "log.h"
 #include "panic.h"
 #include "percpu.h"
@@ -28,6 +29,20 @@ static const char *const exception_names[32] = {
 const char *trap_vector_name(unsigned vector)
 {
 	return vector < 32 ? exception_names[vector] : "interrupt";
+}
+
+bool trap_is_interrupt(const struct trap_frame *f, unsigned *vector)
+{
+	*vector = (unsigned)(f->vector & 0xFF);
+	if (f->vector & TRAP_EXTERNAL)
+		return true;
+	if (f->vector >= 32)
+		return f->vector < 256;
+	/* An exception with an error code was told apart by the entry code;
+	 * one without (16, 18, 19 can happen here; 20-31 cannot) sets no
+	 * in-service bit, while a fixed interrupt does. */
+	return f->vector >= 16 &&
+	       (lapic_read(LAPIC_ISR + (f->vector / 32) * 0x10) & BIT(f->vector % 32));
 }
 
 static bool apply_fixup(struct trap_frame *f)

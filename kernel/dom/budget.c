@@ -18,9 +18,11 @@
 #include "log.h"
 #include "percpu.h"
 #include "vcpus.h"
+#include "vm.h"
 #include "x86.h"
 
 #define LAPIC_TIMER_CURRENT 0x390
+#define LAPIC_PPR 0xA0
 #define LVT_MASKED BIT(16)
 #define LVT_MODE_SHIFT 17
 #define LVT_MODE_PERIODIC 1
@@ -72,8 +74,11 @@ static void timer_restore(const struct lapic_timer_state *s, uint64_t elapsed)
 	}
 	/* It ran out while the domain ran: the guest gets its interrupt at
 	 * the next entry; a periodic timer counts on. */
-	if (!(s->lvt & LVT_MASKED) && this_cpu()->vcpu)
+	if (!(s->lvt & LVT_MASKED) && this_cpu()->vcpu) {
+		log_debug("CPU %u: the guest's timer ran out while a domain ran; vector %#x posted",
+			  this_cpu()->index, s->lvt & 0xFF);
 		vcpu_post_interrupt(this_cpu()->vcpu, (uint8_t)s->lvt);
+	}
 	if (mode == LVT_MODE_PERIODIC)
 		lapic_write(LAPIC_TIMER_INIT, s->initial);
 }
@@ -96,45 +101,91 @@ void budget_calibrate(void)
 		 BUDGET_VECTOR);
 }
 
-void budget_arm(uint32_t budget_us)
+/* Runs the core's count until the TSC reaches `deadline`. */
+static void program(struct pcpu *cpu, uint64_t deadline)
 {
-	struct pcpu *cpu = this_cpu();
-	uint64_t ticks = MAX(budget_us * timer_khz / 1000, 1);
+	uint64_t now = rdtsc(), left = deadline > now ? deadline - now : 0;
+	uint64_t ticks = MAX(left * timer_khz / tsc_khz, 1);
 
-	timer_save(&cpu->guest_timer);
 	lapic_write(LAPIC_LVT_TIMER, LVT_MASKED | BUDGET_VECTOR); /* ends a deadline */
 	lapic_write(LAPIC_TIMER_DIVIDE, DIVIDE_BY_1);
 	lapic_write(LAPIC_LVT_TIMER, BUDGET_VECTOR);
-	cpu->budget_ticks = (uint32_t)MIN(ticks, 0xFFFFFFFFULL);
 	cpu->budget_fired = false;
 	cpu->budget_armed = true;
-	lapic_write(LAPIC_TIMER_INIT, cpu->budget_ticks);
+	lapic_write(LAPIC_TIMER_INIT, (uint32_t)MIN(ticks, 0xFFFFFFFFULL));
 }
 
-bool budget_disarm(void)
+/* Stops the core's count; true if it ran out.  The LVT is masked first:
+ * after that no firing can still be on its way (QEMU raises the timer's
+ * interrupt from another thread, and checks the mask when it does), so the
+ * IRR tells whether one is waiting.  It is taken at once (HLT, since an
+ * emulator may look for interrupts only between blocks of instructions:
+ * QEMU's TCG lets `sti; nop; cli` pass), and the guest never gets it. */
+static bool stop(struct pcpu *cpu)
 {
-	struct pcpu *cpu = this_cpu();
+	lapic_write(LAPIC_LVT_TIMER, LVT_MASKED | BUDGET_VECTOR);
 	uint32_t left = lapic_read(LAPIC_TIMER_CURRENT);
 
 	lapic_write(LAPIC_TIMER_INIT, 0);
-	if (!left && !cpu->budget_fired) {
-		/* It ran out in the core, where IF is clear: take it now, or the
-		 * guest would get BUDGET_VECTOR at its next entry. */
-		__asm__ volatile("sti; nop; cli" ::: "memory");
+	if (lapic_read(LAPIC_IRR + BUDGET_VECTOR / 32 * 0x10) & BIT(BUDGET_VECTOR % 32)) {
+		if ((lapic_read(LAPIC_PPR) & 0xF0) < (BUDGET_VECTOR & 0xF0)) {
+			vm_backend->host_allow_events(true); /* SVM: GIF, or HLT waits forever */
+			__asm__ volatile("sti; hlt; cli" ::: "memory");
+			vm_backend->host_allow_events(false);
+		} else
+			cpu->budget_late = true; /* held off by a guest vector in service */
 	}
 	cpu->budget_armed = false;
-	timer_restore(&cpu->guest_timer, cpu->budget_ticks - left);
+	if (!left)
+		cpu->budget_fired = true;
 	return cpu->budget_fired;
+}
+
+void budget_push(uint64_t deadline)
+{
+	struct pcpu *cpu = this_cpu();
+
+	if (cpu->budget_depth++ == 0) {
+		timer_save(&cpu->guest_timer);
+		cpu->budget_borrowed = rdtsc();
+	} else {
+		stop(cpu);
+	}
+	program(cpu, deadline);
+}
+
+bool budget_pop(uint64_t outer_deadline)
+{
+	struct pcpu *cpu = this_cpu();
+	bool over = stop(cpu);
+
+	if (--cpu->budget_depth > 0) {
+		program(cpu, outer_deadline);
+		return over;
+	}
+	timer_restore(&cpu->guest_timer,
+		      (rdtsc() - cpu->budget_borrowed) * timer_khz / tsc_khz);
+	return over;
+}
+
+bool budget_over(void)
+{
+	return this_cpu()->budget_fired;
 }
 
 bool budget_interrupt(unsigned vector)
 {
 	struct pcpu *cpu = this_cpu();
 
-	if (vector != BUDGET_VECTOR || !cpu->budget_armed ||
-	    lapic_read(LAPIC_TIMER_CURRENT) != 0)
+	if (vector != BUDGET_VECTOR)
+		return false;
+	if (cpu->budget_armed && lapic_read(LAPIC_TIMER_CURRENT) == 0) {
+		cpu->budget_fired = true;
+	} else if (cpu->budget_late) {
+		cpu->budget_late = false; /* the one of a count that ran out in the core */
+	} else {
 		return false; /* the guest's own interrupt on that vector */
-	cpu->budget_fired = true;
+	}
 	lapic_write(LAPIC_EOI, 0);
 	return true;
 }

@@ -59,7 +59,7 @@ void dom_release(struct domain *d)
 	spin_unlock(&d->lock);
 }
 
-bool dom_run(struct domain *d, struct dom_regs *regs, struct trap_frame *exit, uint32_t budget_us)
+bool dom_run(struct domain *d, struct dom_regs *regs, struct trap_frame *exit)
 {
 	struct trap_frame *dom_enter_asm(struct dom_regs *frame, uint64_t cr3);
 	struct pcpu *cpu = this_cpu();
@@ -87,9 +87,8 @@ bool dom_run(struct domain *d, struct dom_regs *regs, struct trap_frame *exit, u
 	d->fpu_fresh = false;
 	cpu->dom_running = d;
 	vm_backend->host_allow_events(true);
-	budget_arm(budget_us);
 	const struct trap_frame *f = dom_enter_asm(frame, d->space.root);
-	bool over = budget_disarm();
+	bool over = budget_over();
 
 	vm_backend->host_allow_events(false);
 	fpu_leave(d);
@@ -231,6 +230,8 @@ void dom_host_interrupt(uint64_t vector)
 	if (budget_interrupt((unsigned)vector))
 		return;
 	if (v && v->entered) {
+		log_debug("CPU %u: vector %lu taken in a domain; posted to the guest",
+			  this_cpu()->index, vector);
 		vcpu_post_interrupt(v, (uint8_t)vector);
 		return;
 	}

@@ -95,11 +95,11 @@ void dom_caps_iomap(const struct domain *d, uint8_t *iomap);
 enum err dom_space_build(struct domain *d, char *why, size_t why_size);
 void dom_space_reset(struct domain *d);
 
-/* Runs d in ring 3 with *regs until it enters the core again, for at most
- * budget_us; *regs gets its registers then, *exit the frame (vector
- * IPC_GATE_VECTOR for the call gate).  True if the budget ran out.  The
- * caller holds d. */
-bool dom_run(struct domain *d, struct dom_regs *regs, struct trap_frame *exit, uint32_t budget_us);
+/* Runs d in ring 3 with *regs until it enters the core again; *regs gets
+ * its registers then, *exit the frame (vector IPC_GATE_VECTOR for the call
+ * gate).  True if the call's budget ran out.  The caller holds d, within
+ * budget_push and budget_pop. */
+bool dom_run(struct domain *d, struct dom_regs *regs, struct trap_frame *exit);
 
 /* Ends d after a fault (logged with the frame); reloads it with the next
  * generation, to start after its back-off.  The caller holds d. */
@@ -135,10 +135,15 @@ void fpu_guest_restore(struct pcpu *cpu);
  * Linux leaves 0xF0 to KVM hosts (posted interrupts). */
 #define BUDGET_VECTOR 0xF0
 void budget_calibrate(void);
-/* Lends the local APIC timer to a domain about to run for budget_us. */
-void budget_arm(uint32_t budget_us);
-/* Gives the timer back to the guest; true if the budget ran out. */
-bool budget_disarm(void);
+/* A call begins that must end by TSC `deadline`: the outermost call on a
+ * CPU borrows the local APIC timer from the guest, and the timer counts
+ * to the innermost call's deadline. */
+void budget_push(uint64_t deadline);
+/* The call ends: true if its budget ran out.  The count goes on for the
+ * call it was nested in, or the guest gets its timer back. */
+bool budget_pop(uint64_t outer_deadline);
+/* The budget of the call in progress ran out (its interrupt came). */
+bool budget_over(void);
 /* The budget interrupt, told from a guest's on the same vector by the
  * timer's own count; true if it was the budget's (then EOI'd). */
 bool budget_interrupt(unsigned vector);

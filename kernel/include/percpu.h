@@ -79,7 +79,10 @@ struct pcpu {
 	struct domain *dom_running;   /* [own] the domain running here, if any */
 	bool tr_stale;                /* [own] a VM exit may have cut TR's limit */
 	bool budget_armed, budget_fired; /* [own] the domain budget timer */
-	uint32_t budget_ticks;        /* [own] its count */
+	bool budget_late;             /* [own] its interrupt may still come */
+	uint32_t budget_depth;        /* [own] calls in progress on this CPU */
+	uint64_t budget_borrowed;     /* [own] TSC when the guest's timer was lent */
+	uint64_t budget_deadline;     /* [own] TSC deadline of the innermost call */
 	struct lapic_timer_state guest_timer; /* [own] while it is borrowed */
 	struct domain *fpu_owner;     /* [own] whose x87/SSE state is in the registers */
 	void *guest_fpu;              /* [init] the guest's, while a domain has them */

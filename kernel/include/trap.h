@@ -24,12 +24,9 @@ void trap_frame_dump(const struct trap_frame *f);
 const char *trap_vector_name(unsigned vector);
 
 /* True for an interrupt (not an exception and not the IPC gate); *vector
- * gets its number. */
-static inline bool trap_is_interrupt(const struct trap_frame *f, unsigned *vector)
-{
-	*vector = (unsigned)(f->vector & 0xFF);
-	return (f->vector & TRAP_EXTERNAL) || (f->vector >= 32 && f->vector < 256);
-}
+ * gets its number.  Vectors 16-31 are legal local APIC vectors too: there
+ * an interrupt is told from an exception by its in-service bit. */
+bool trap_is_interrupt(const struct trap_frame *f, unsigned *vector);
 
 /* Called by trap_entry.S for every exception taken in the core. */
 void trap_dispatch(struct trap_frame *f);
