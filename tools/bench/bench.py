@@ -11,8 +11,16 @@ Debian's qemu-plugin.h).  No wall-clock time is measured or compared.
      Shoji's share, and VM exits by reason (executions of each vmexit_*
      handler of the core, and of the SVM exit path).
 
-usage: bench.py --build BUILD --deps DEPS [--only cpuid|linux] [--check]
-  --check  also run the CPUID benchmark twice and fail if the counts differ
+  3. IPC round trips (issue #6): a micro-guest calls domains through the
+     domain-call test hook; per round trip: ring-0 instructions (less a
+     plain CPUID exit's), CR3 loads, privilege transitions and TLB flushes,
+     core -> domain and with a domain -> domain call inside; and the
+     instructions from a domain's crash to the first call its new
+     generation serves.
+
+usage: bench.py --build BUILD --deps DEPS [--only cpuid|linux|apic|ipc] [--check]
+  --check  also run the CPUID and IPC benchmarks twice and fail if the
+           counts differ
 """
 import argparse
 import glob
@@ -25,6 +33,9 @@ import tempfile
 KERNEL_VMA = 0xFFFFFFFFC0000000
 GOAL_CPUID = 300
 GOAL_RATIO = 1.02
+GOAL_IPC_INSNS = 300  # ring-0 instructions per IPC round trip (issue #6)
+GOAL_IPC_CR3 = 4      # CR3 loads per domain -> domain round trip (issue #6)
+IPC_ROUNDS = 10 ** 3  # ci/guests/bench_ipc.c ROUNDS
 
 
 def image_range(build):
@@ -59,10 +70,11 @@ def qemu(build, plugin_args, kernel, initrd, append=None, memory=512, timeout=60
         run = subprocess.run(args, capture_output=True, text=True, timeout=timeout)
         counts = {"marks": {}, "syms": {}}
         for line in open(out):
-            m = re.match(r"(MARK \d+|TOTAL) total=(\d+) host=(\d+) vmrun=(\d+)", line)
+            m = re.match(r"(MARK \d+|TOTAL) (total=.*)", line)
             if m:
-                entry = dict(total=int(m.group(2)), host=int(m.group(3)),
-                             vmrun=int(m.group(4)))
+                # "name=count" counters, then "@symbol=count" per syms= entry
+                entry = {k.lstrip("@"): int(v) for k, v in
+                         (w.split("=") for w in m.group(2).split())}
                 if m.group(1) == "TOTAL":
                     counts["total"] = entry
                 else:
@@ -115,6 +127,142 @@ def bench_cpuid_bochs(build, deps):
             sys.exit("bench: the CPUID payload did not run under Bochs:\n" + r.stdout[-2000:])
         delta[variant] = int(m.group(1))
     return {"bare": delta["bare"] / 10000, "host": (delta["shoji"] - delta["bare"]) / 10000}
+
+
+def insn_address(build, func, mnemonic):
+    """Address of the first `mnemonic` instruction in `func` (objdump)."""
+    start = symbols(build)[func]
+    out = subprocess.run(["objdump", "-d", f"--start-address={start:#x}",
+                          f"--stop-address={start + 512:#x}", os.path.join(build, "shoji.elf")],
+                         capture_output=True, text=True, check=True).stdout
+    for line in out.splitlines():
+        parts = line.split("\t")
+        if len(parts) >= 3 and parts[2].split()[:1] == [mnemonic]:
+            return int(parts[0].strip().rstrip(":"), 16)
+    sys.exit(f"bench: no {mnemonic} in {func}")
+
+
+def domains_text(build):
+    """The domains' executable segments: one range holding all of them
+    (each domain is linked at the same address, domains/runtime/link.ld)."""
+    lo, hi = None, None
+    for elf in glob.glob(os.path.join(build, "domains", "domain-*.elf")):
+        out = subprocess.run(["readelf", "-lW", elf], capture_output=True, text=True,
+                             check=True).stdout
+        for line in out.splitlines():
+            w = line.split()
+            if w[:1] == ["LOAD"] and "E" in w[6:-1]:
+                a, size = int(w[2], 16), int(w[5], 16)
+                lo = a if lo is None else min(lo, a)
+                hi = a + size if hi is None else max(hi, a + size)
+    return lo, hi
+
+
+def ipc_per_round(a, b, n):
+    """Counts per round between two snapshots: ring-0 and domain
+    instructions, CR3 loads, INVLPGs, VMRUNs, and the privilege transitions:
+    far calls through the gate (its first instruction), far returns to ring
+    3 (the LRETQ of dom_enter_asm), and interrupts or exceptions taken in
+    ring 3 (domain_exit less the gate's entries: both end there)."""
+    d = {k: (b[k] - a[k]) / n for k in b if k in a}
+    return {
+        "host": d["host"], "user": d["user"], "cr3": d["cr3"], "invlpg": d["invlpg"],
+        "vmrun": d["vmrun"], "gate": d["ipc_gate_entry"], "lret": d["dom_enter_lretq"],
+        "ring3_traps": d["domain_exit"] - d["ipc_gate_entry"],
+    }
+
+
+def bench_ipc(build):
+    lo, hi = image_range(build)
+    syms = symbols(build)
+    ulo, uhi = domains_text(build)
+    pf_entry = syms["trap_entries"] + 14 * 32  # TRAP_ENTRY_STRIDE (kernel/include/trap.h)
+    with tempfile.NamedTemporaryFile("w", suffix=".syms", delete=False) as f:
+        f.write(f"{syms['ipc_gate_entry']:x} ipc_gate_entry\n{syms['domain_exit']:x} domain_exit\n"
+                f"{insn_address(build, 'dom_enter_asm', 'lretq'):x} dom_enter_lretq\n")
+        symfile = f.name
+    try:
+        c = qemu(build, [f"range={lo:x}-{hi:x}", f"user={ulo:x}-{uhi:x}", f"syms={symfile}",
+                         f"mark={pf_entry:x}:99"],
+                 os.path.join(build, "shoji.bin"),
+                 os.path.join(build, "guests", "guest-bench-ipc.elf32") + " bench-ipc",
+                 append="vmm.test_hook=domain-call")
+    finally:
+        os.unlink(symfile)
+    marks = c["marks"]
+    if "shoji-test bench-ipc: SUCCESS" not in c["serial"] or any(
+            i not in marks for i in list(range(1, 11)) + [99]):
+        sys.exit("bench: the ipc payload did not run to its end:\n" + c["serial"][-3000:])
+    n = IPC_ROUNDS
+    base = ipc_per_round(marks[1], marks[2], n)
+    r = {"base": base}
+    for name, (a, b) in {"example": (3, 4), "faulty": (5, 6), "forward": (7, 8)}.items():
+        x = ipc_per_round(marks[a], marks[b], n)
+        x["ring0"] = x["host"] - base["host"]
+        r[name] = x
+    r["hop"] = {k: r["forward"][k] - r["faulty"][k] for k in r["forward"]}
+    tsc = re.search(r"crash to first served call: tsc delta (\d+)", c["serial"])
+    logged = re.search(r"domain faulty restarted: generation 2 serves (\d+) us", c["serial"])
+    r["restart"] = {
+        "total": marks[10]["total"] - marks[9]["total"],
+        "host": marks[10]["host"] - marks[9]["host"],
+        "user": marks[10]["user"] - marks[9]["user"],
+        "from_fault": marks[10]["total"] - marks[99]["total"],
+        "guest_tsc": int(tsc.group(1)) if tsc else None,
+        "logged_us": int(logged.group(1)) if logged else None,
+    }
+    return r
+
+
+def print_ipc(r, check_again=None):
+    def line(what, x, goal_insns=None, goal_cr3=None):
+        trans = x["gate"] + x["lret"] + x["ring3_traps"]
+        insns = f"{x['ring0']:.1f}"
+        if goal_insns is not None:
+            insns += (f"   (goal <= {goal_insns}: "
+                      f"{'met' if x['ring0'] <= goal_insns else 'not met'})")
+        cr3 = f"{x['cr3']:.0f}"
+        if goal_cr3 is not None:
+            cr3 += f"   (goal <= {goal_cr3}: {'met' if x['cr3'] <= goal_cr3 else 'not met'})"
+        print(f"  {what}")
+        print(f"    ring-0 instructions:          {insns}")
+        print(f"    CR3 loads:                    {cr3}")
+        print(f"    privilege transitions:        {trans:.0f}   ({x['gate']:.0f} in by the gate, "
+              f"{x['lret']:.0f} out by far return, {x['ring3_traps']:.0f} traps from ring 3)")
+        print(f"    TLB flushes:                  {x['cr3'] + x['invlpg']:.0f}   "
+              f"({x['cr3']:.0f} CR3 loads, {x['invlpg']:.0f} INVLPG)")
+        print(f"    domain (ring-3) instructions: {x['user']:.1f}")
+        print(f"    world switches:               {2 * x['vmrun']:.0f}   (VMRUN and #VMEXIT)")
+
+    b = r["base"]
+    print(f"IPC round trips ({IPC_ROUNDS:,} each, through the domain-call test hook; a plain "
+          f"CPUID exit of a hidden leaf, {b['host']:.1f} ring-0 instructions, is subtracted)")
+    line("core -> example ping (CPUID hook, one domain call):", r["example"], GOAL_IPC_INSNS)
+    line("core -> faulty ping:", r["faulty"], GOAL_IPC_INSNS)
+    line("core -> faulty forward_ping -> example ping:", r["forward"])
+    hop = dict(r["hop"], ring0=r["hop"]["host"])
+    line("one domain -> domain round trip (forward_ping less faulty's ping):", hop,
+         GOAL_IPC_INSNS, GOAL_IPC_CR3)
+    print("  TLB flushes: QEMU's CPU has no PCID and Shoji's host CR4.PCIDE is clear, so no CR3\n"
+          "  load keeps the TLB (its no-flush bit 63 counts only with PCIDE): each one flushes\n"
+          "  the non-global entries.  The plugin decodes MOV to CR3 (0F 22 /3) in Shoji's image;\n"
+          "  QEMU 7.2's plugin API cannot read the value loaded.")
+    x = r["restart"]
+    print("Domain crash to restart (faulty's null_read, its first restart: no back-off)")
+    print(f"  instructions, crash call to the first call generation 2 serves: {x['total']:,}"
+          f"   ({x['host']:,} ring 0, {x['user']:,} in domains)")
+    print(f"  of which from the domain's #PF to the guest's answer:            "
+          f"{x['from_fault']:,}")
+    if x["guest_tsc"] is not None:
+        print(f"  guest time (its TSC; 1 ns of virtual time per instruction):    "
+              f"{x['guest_tsc']:,} ns")
+    if x["logged_us"] is not None:
+        print(f"  the core's log (\"serves T us after the crash\", crash to INIT answered): "
+              f"{x['logged_us']} us")
+    if check_again is not None:
+        if check_again != r:
+            sys.exit(f"bench: ipc counts differ between two runs: {r} vs {check_again}")
+        print("  repeatable: a second run gave the same counts")
 
 
 def bench_linux(build, deps):
@@ -200,7 +348,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", required=True)
     ap.add_argument("--deps", required=True)
-    ap.add_argument("--only", choices=["cpuid", "linux", "apic"])
+    ap.add_argument("--only", choices=["cpuid", "linux", "apic", "ipc"])
     ap.add_argument("--check", action="store_true")
     o = ap.parse_args()
     if not os.path.exists(os.path.join(o.build, "libinsncount.so")):
@@ -257,6 +405,9 @@ def main():
         print(f"  Linux idle (1 CPU, 10 s of guest time): "
               f"{rates.get('svm_vmrun_exit', 0):.1f} exits/s, of which "
               f"{rates.get('apic_page_write', 0):.1f}/s APIC writes")
+    if o.only in (None, "ipc"):
+        r = bench_ipc(o.build)
+        print_ipc(r, bench_ipc(o.build) if o.check else None)
     print(f"Ring-0 lines (kernel/ vmx/ svm/ ipc/, no tests, blanks or comment lines): "
           f"{ring0_lines(top)}")
 
