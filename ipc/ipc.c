@@ -84,6 +84,21 @@ static enum gate_result gate_refresh(struct gate_call *g)
 	return GATE_RESUME;
 }
 
+/* IPC_OP_MAP: the memory grant in slot rdi, mapped; its address in rdx. */
+static enum gate_result gate_map(struct gate_call *g)
+{
+	uint64_t va = 0;
+	enum err e = dom_cap_map(g->d, g->r->rdi, &va);
+
+	if (e == E_DENIED) {
+		g->fault = "a map of a slot without a memory capability";
+		return GATE_FAULT;
+	}
+	g->r->rax = e;
+	g->r->rdx = e == E_OK ? va : 0;
+	return GATE_RESUME;
+}
+
 static enum gate_result gate_unknown(struct gate_call *g)
 {
 	g->r->rax = E_INVAL;
@@ -94,6 +109,7 @@ static const gate_op_fn gate_ops[IPC_OP_COUNT] = {
 	[IPC_OP_CALL] = gate_call,
 	[IPC_OP_REPLY] = gate_reply,
 	[IPC_OP_REFRESH] = gate_refresh,
+	[IPC_OP_MAP] = gate_map,
 };
 
 static enum gate_result gate_dispatch(struct gate_call *g)

@@ -111,6 +111,22 @@ bool test_hook_cpuid(struct vcpu *v, uint32_t leaf, uint32_t subleaf)
 			return domain_call(v, subleaf);
 		if (leaf == TEST_LEAF_DOMAIN_INFO)
 			return domain_info(v, subleaf);
+		if (leaf == TEST_LEAF_DOMAIN_REVOKE) {
+			uint32_t index = subleaf >> 16;
+
+			v->regs.rax = index < dom_count && domains[index].present
+					      ? dom_cap_revoke_grant(&domains[index], subleaf & 0xFFFF)
+					      : E_NOTFOUND;
+			v->regs.rbx = v->regs.rcx = v->regs.rdx = 0;
+			return true;
+		}
+		if (leaf == TEST_LEAF_DOMAIN_HOLDER) {
+			v->regs.rax = subleaf < dom_count
+					      ? __atomic_load_n(&domains[subleaf].holder, __ATOMIC_ACQUIRE)
+					      : 0;
+			v->regs.rbx = v->regs.rcx = v->regs.rdx = 0;
+			return true;
+		}
 		if (leaf == TEST_LEAF_CORE_ADDRESS)
 			return core_address(v, subleaf);
 		if (leaf == TEST_LEAF_CORE_CHECKSUM)

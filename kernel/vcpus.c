@@ -49,6 +49,18 @@ static void kick(struct vcpu *t)
 	}
 }
 
+void vcpu_kick_index(uint32_t index)
+{
+	struct vcpu *t = &vcpus[index];
+
+	/* Always an NMI, even with a kick in flight: that one may have been
+	 * taken already, its accounting not yet done.  NMIs taken while a
+	 * kick is outstanding are all counted as that kick. */
+	__atomic_store_n(&t->kick_outstanding, 1, __ATOMIC_RELEASE);
+	if (lapic_send(t->apic_id, LAPIC_ICR_NMI) != E_OK)
+		log_warn("cannot reach CPU %u: this CPU's local APIC is disabled", t->id);
+}
+
 static void request_init(struct vcpu *t, struct vcpu *sender)
 {
 	spin_lock(&t->lock);

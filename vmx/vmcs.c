@@ -131,7 +131,7 @@ static void host_state_write(void)
 	vmwrite(VMCS_HOST_TR_SEL, GDT_TSS);
 	vmwrite(VMCS_HOST_FS_BASE, 0);
 	vmwrite(VMCS_HOST_GS_BASE, 0);
-	vmwrite(VMCS_HOST_TR_BASE, (uintptr_t)&cpu->tss);
+	vmwrite(VMCS_HOST_TR_BASE, (uintptr_t)cpu->tss);
 	vmwrite(VMCS_HOST_GDTR_BASE, (uintptr_t)cpu->gdt);
 	vmwrite(VMCS_HOST_IDTR_BASE, x->idt_base);
 	/* SYSENTER leads nowhere in root mode (SPEC: never SYSCALL/SYSENTER),

@@ -200,3 +200,39 @@ enum err faulty_serve_spin(uint64_t badge, uint64_t iterations, uint64_t *out_it
 	*out_iterations = n;
 	return E_OK;
 }
+
+enum err faulty_serve_map_grant(uint64_t badge, uint64_t grant_slot, uint64_t *out_address_lo,
+				uint64_t *out_address_hi)
+{
+	struct ipc_msg m = { 0 };
+	enum err e = ipc_call_raw(IPC_OP_MAP, grant_slot, &m);
+
+	(void)badge;
+	*out_address_lo = (uint32_t)m.out[0];
+	*out_address_hi = m.out[0] >> 32;
+	return e;
+}
+
+static volatile uint64_t *at(uint64_t lo, uint64_t hi)
+{
+	return (volatile uint64_t *)(uintptr_t)((hi << 32) | (uint32_t)lo);
+}
+
+enum err faulty_serve_poke(uint64_t badge, uint64_t lo, uint64_t hi, uint64_t *out_value)
+{
+	(void)badge;
+	*at(lo, hi) = 0x5A5A5A5A;
+	*out_value = *at(lo, hi);
+	return E_OK;
+}
+
+enum err faulty_serve_watch(uint64_t badge, uint64_t lo, uint64_t hi, uint64_t *out_reads)
+{
+	uint64_t reads = 0;
+
+	(void)badge;
+	for (;;) { /* ends by a fault once the grant is gone, or by the budget */
+		sink = *at(lo, hi);
+		*out_reads = ++reads;
+	}
+}

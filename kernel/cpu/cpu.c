@@ -151,7 +151,8 @@ _Noreturn void cpu_init(uint32_t index, void (*next)(void))
 	static_assert(__builtin_offsetof(struct pcpu, nmi_count) == PCPU_NMI_COUNT &&
 			      __builtin_offsetof(struct pcpu, core_cr3) == PCPU_CORE_CR3 &&
 			      __builtin_offsetof(struct pcpu, core_rsp) == PCPU_CORE_RSP &&
-			      __builtin_offsetof(struct pcpu, smap) == PCPU_SMAP,
+			      __builtin_offsetof(struct pcpu, smap) == PCPU_SMAP &&
+			      __builtin_offsetof(struct pcpu, flush_request) == PCPU_FLUSH_REQUEST,
 		      "the entry code reads struct pcpu at these offsets");
 	static_assert(sizeof(struct pcpu) <= PAGE_SIZE, "struct pcpu fits one page");
 	static_assert(sizeof(struct tss64) == PAGE_SIZE - TSS_OFFSET, "the bitmap follows the TSS");

@@ -86,6 +86,8 @@ void trap_dispatch(struct trap_frame *f)
 	}
 	/* An interrupt in the gate's or the entry's code (IF is the domain's
 	 * there until CLI). */
+	if (interrupt && budget_interrupt(vector))
+		return; /* the core taking its own budget interrupt (dom/budget.c) */
 	if (interrupt && this_cpu()->dom_running) {
 		dom_host_interrupt(vector);
 		return;

@@ -206,9 +206,16 @@ trap_entry_nmi:
 	andq $~(STACK_SIZE - 1), %rax
 	movq STACK_PCPU_SLOT(%rax), %rax
 	lock incl PCPU_NMI_COUNT(%rax)
+	/* A TLB shootdown (a revoked grant, kernel/dom/space.c): reload
+	 * whatever CR3 is live, a domain's included, then say it is done. */
+	cmpl $0, PCPU_FLUSH_REQUEST(%rax)
+	je 3f
+	movq %cr3, %rbx
+	movq %rbx, %cr3
+	movl $0, PCPU_FLUSH_REQUEST(%rax)
 	/* Interrupted inside park_wait before its HLT ran?  Resume after
 	 * the HLT, or the wake-up this NMI brings would be slept through. */
-	movq 16(%rsp), %rax
+3:	movq 16(%rsp), %rax
 	movabsq $park_window_start, %rbx
 	cmpq %rbx, %rax
 	jb 1f

@@ -23,6 +23,7 @@
 
 #define LAPIC_TIMER_CURRENT 0x390
 #define LAPIC_PPR 0xA0
+#define SVR_ENABLE BIT(8)
 #define LVT_MASKED BIT(16)
 #define LVT_MODE_SHIFT 17
 #define LVT_MODE_PERIODIC 1
@@ -146,6 +147,13 @@ void budget_push(uint64_t deadline)
 	struct pcpu *cpu = this_cpu();
 
 	if (cpu->budget_depth++ == 0) {
+		/* A guest may leave its local APIC software-disabled (an AP before
+		 * it sets it up): then every LVT is masked and nothing is
+		 * delivered, the budget's interrupt included.  It is enabled for
+		 * the call, and disabled again after (SDM Vol. 3A 11.4.7.2). */
+		cpu->guest_svr = lapic_read(LAPIC_SVR);
+		if (!(cpu->guest_svr & SVR_ENABLE))
+			lapic_write(LAPIC_SVR, cpu->guest_svr | SVR_ENABLE);
 		timer_save(&cpu->guest_timer);
 		cpu->budget_borrowed = rdtsc();
 	} else {
@@ -165,6 +173,8 @@ bool budget_pop(uint64_t outer_deadline)
 	}
 	timer_restore(&cpu->guest_timer,
 		      (rdtsc() - cpu->budget_borrowed) * timer_khz / tsc_khz);
+	if (!(cpu->guest_svr & SVR_ENABLE))
+		lapic_write(LAPIC_SVR, cpu->guest_svr);
 	return over;
 }
 

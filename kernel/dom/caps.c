@@ -4,9 +4,11 @@
  * keeps the roots and can revoke everything derived from them.  A restart
  * deletes the domain's caps and copies the roots again. */
 #include <stdio.h>
+#include <string.h>
 
 #include "dom.h"
 #include "log.h"
+#include "mm.h"
 
 struct spinlock cap_lock;
 
@@ -23,6 +25,20 @@ static bool cap_from_manifest(const struct manifest_cap *m, struct cap *c)
 		c->generation = 1;
 		c->badge = m->badge;
 		return true;
+	case MANIFEST_CAP_MEMORY: {
+		void *pages = page_alloc_contig(m->size / PAGE_SIZE);
+
+		if (!pages)
+			return false;
+		c->type = CAP_MEMORY;
+		c->rights = CAP_R_MAP | CAP_R_GRANT |
+			    ((m->rights & MANIFEST_RIGHT_READ) ? CAP_R_READ : 0) |
+			    ((m->rights & MANIFEST_RIGHT_WRITE) ? CAP_R_WRITE : 0) |
+			    ((m->rights & MANIFEST_RIGHT_EXEC) ? CAP_R_EXEC : 0);
+		c->base = virt_to_phys(pages);
+		c->size = m->size;
+		return true;
+	}
 	case MANIFEST_CAP_IOPORT:
 		c->type = CAP_IOPORT;
 		c->rights = CAP_R_READ | CAP_R_WRITE | CAP_R_GRANT;
@@ -68,15 +84,61 @@ enum err dom_caps_build(struct domain *d, char *why, size_t why_size)
 	return e;
 }
 
+/* A cap leaves a domain's CNode (delete, revoke, a restart): a memory
+ * grant it mapped is unmapped, and no CPU may use it once the operation
+ * that removed it returns (dom_space_unmap_grant shoots the TLBs down). */
+static void on_remove(void *opaque, struct cte *slot)
+{
+	(void)opaque;
+	for (unsigned i = 0; i < dom_count; i++) {
+		struct domain *d = &domains[i];
+
+		if (slot->cnode == &d->cnode) {
+			dom_space_unmap_grant(d, cap_slot_index(slot), &slot->cap);
+			return;
+		}
+	}
+}
+
+static const struct cap_hooks remove_hooks = { on_remove, NULL };
+
 void dom_caps_reset(struct domain *d)
 {
 	spin_lock(&cap_lock);
 	for (uint32_t s = 0; s < MANIFEST_CNODE_SLOTS; s++)
-		cap_op_delete(&d->cnode, s, NULL); /* an empty slot just fails */
-	for (uint32_t s = 0; s < MANIFEST_CNODE_SLOTS; s++)
-		if (d->root_slots[s].cap.type != CAP_NULL)
-			grant(d, s);
+		cap_op_delete(&d->cnode, s, &remove_hooks); /* an empty slot just fails */
+	for (uint32_t s = 0; s < MANIFEST_CNODE_SLOTS; s++) {
+		const struct cap *root = &d->root_slots[s].cap;
+
+		if (root->type == CAP_NULL)
+			continue;
+		if (root->type == CAP_MEMORY) /* fresh at each start */
+			memset(phys_to_virt(root->base), 0, root->size);
+		grant(d, s);
+	}
 	spin_unlock(&cap_lock);
+}
+
+enum err dom_cap_revoke_grant(struct domain *d, uint64_t slot)
+{
+	spin_lock(&cap_lock);
+	enum err e = cap_op_revoke(&d->roots, slot, &remove_hooks);
+
+	spin_unlock(&cap_lock);
+	return e;
+}
+
+enum err dom_cap_map(struct domain *d, uint64_t slot, uint64_t *va)
+{
+	const struct cap *c;
+
+	spin_lock(&cap_lock);
+	enum err e = cap_lookup(&d->cnode, slot, CAP_MEMORY, CAP_R_MAP, &c);
+
+	if (e == E_OK)
+		e = dom_space_map_grant(d, (uint32_t)slot, c, va);
+	spin_unlock(&cap_lock);
+	return e == E_RANGE ? E_DENIED : e;
 }
 
 enum err dom_cap_endpoint(struct domain *d, uint64_t slot, struct domain **target,

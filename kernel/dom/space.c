@@ -7,10 +7,13 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "delay.h"
 #include "dom.h"
 #include "log.h"
 #include "mm.h"
 #include "percpu.h"
+#include "vcpus.h"
+#include "x86.h"
 
 extern char _entry_text_start[], _entry_text_end[];
 
@@ -131,4 +134,52 @@ void dom_space_reset(struct domain *d)
 		if (d->elf.seg[i].write)
 			segment_fill(d, i);
 	memset(d->stack_pages, 0, d->desc->stack_size);
+}
+
+enum err dom_space_map_grant(struct domain *d, uint32_t slot, const struct cap *c, uint64_t *va)
+{
+	uint64_t at = DOM_MAP_BASE + slot * GiB(1);
+	uint64_t flags = PTE_U | ((c->rights & CAP_R_WRITE) ? PTE_W : 0) |
+			 ((c->rights & CAP_R_EXEC) ? 0 : PTE_NX);
+
+	*va = at;
+	if (d->mapped & BIT(slot))
+		return E_OK;
+	if (c->size > GiB(1))
+		return E_RANGE;
+	enum err e = pt_map(&d->space, at, c->base, c->size, flags, PAGE_SIZE);
+
+	if (e == E_OK)
+		d->mapped |= BIT(slot);
+	return e;
+}
+
+void dom_space_unmap_grant(struct domain *d, uint32_t slot, const struct cap *c)
+{
+	struct pcpu *me = this_cpu();
+
+	if (!(d->mapped & BIT(slot)))
+		return;
+	d->mapped &= ~BIT(slot);
+	pt_unmap(&d->space, DOM_MAP_BASE + slot * GiB(1), c->size);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	/* A CPU not in d now loads d's CR3 (flushing its TLB, without PCID)
+	 * before it runs d again; one in d is flushed by an NMI. */
+	for (uint32_t i = 0; i < pcpu_count; i++) {
+		struct pcpu *cpu = pcpu_by_index[i];
+
+		if (!cpu || cpu == me || __atomic_load_n(&cpu->dom_running, __ATOMIC_ACQUIRE) != d)
+			continue;
+		__atomic_store_n(&cpu->flush_request, 1, __ATOMIC_RELEASE);
+		vcpu_kick_index(i);
+		uint64_t give_up = rdtsc() + 100 * tsc_khz;
+
+		while (__atomic_load_n(&cpu->flush_request, __ATOMIC_ACQUIRE) && rdtsc() < give_up)
+			cpu_relax();
+		if (cpu->flush_request)
+			log_error("CPU %u did not flush its TLB for domain %s within 100 ms",
+				  i, d->desc->name);
+	}
+	write_cr3(read_cr3()); /* this CPU, in case it ran d last */
+	log_info("domain %s: the grant in slot %u was unmapped on every CPU", d->desc->name, slot);
 }

@@ -59,6 +59,7 @@ struct domain {
 	uint64_t last_fault_vector, last_fault_addr; /* [lock] */
 	uint64_t calls;                /* [lock] calls served */
 	void *fpu_area;                /* [init] manifest fpu: its state between entries */
+	uint64_t mapped;               /* [cap_lock] slots whose memory grant is mapped */
 	bool fpu_fresh;                /* [lock] the next entry starts a call */
 	/* Capabilities, under cap_lock: the manifest's grants in a CNode of
 	 * the core's (the roots), and the domain's own CNode of copies, which
@@ -88,12 +89,24 @@ enum err dom_cap_endpoint(struct domain *d, uint64_t slot, struct domain **targe
 /* IPC_OP_REFRESH: the endpoint in d's slot names its callee's current
  * generation; E_DENIED as above. */
 enum err dom_cap_refresh(struct domain *d, uint64_t slot);
+/* Revokes everything derived from the manifest's grant in d's slot (the
+ * domain's own copy included): the test hook's stand-in for an owner
+ * taking a shared page back. */
+enum err dom_cap_revoke_grant(struct domain *d, uint64_t slot);
+/* IPC_OP_MAP: maps the memory cap in d's slot; *va gets its address.
+ * E_DENIED if the slot holds no memory cap with the map right. */
+enum err dom_cap_map(struct domain *d, uint64_t slot, uint64_t *va);
 /* Clears, in an I/O permission bitmap, the bits of the ports d holds. */
 void dom_caps_iomap(const struct domain *d, uint8_t *iomap);
 
 /* Address spaces (kernel/dom/space.c). */
 enum err dom_space_build(struct domain *d, char *why, size_t why_size);
 void dom_space_reset(struct domain *d);
+/* Maps the memory cap c of d's slot at DOM_MAP_BASE + slot GiB (once). */
+enum err dom_space_map_grant(struct domain *d, uint32_t slot, const struct cap *c, uint64_t *va);
+/* Unmaps it if it is mapped, and returns only when no CPU can still use
+ * it: a CPU running d gets an NMI that reloads its CR3 (a TLB shootdown). */
+void dom_space_unmap_grant(struct domain *d, uint32_t slot, const struct cap *c);
 
 /* Runs d in ring 3 with *regs until it enters the core again; *regs gets
  * its registers then, *exit the frame (vector IPC_GATE_VECTOR for the call

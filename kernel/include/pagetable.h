@@ -40,6 +40,12 @@ enum err pt_map(struct pt_ctx *ctx, uint64_t va, paddr_t pa, uint64_t size, uint
  * smaller ones that map the same addresses with the same rights. */
 enum err pt_map_4k_split(struct pt_ctx *ctx, uint64_t va, paddr_t pa, uint64_t flags);
 
+/* Removes the 4 KiB mappings of [va, va + size); pages not mapped are
+ * skipped.  E_EXISTS if a large page covers part of it (nothing is then
+ * promised about the rest), E_INVAL on unaligned input.  Tables stay; the
+ * caller flushes TLBs. */
+enum err pt_unmap(struct pt_ctx *ctx, uint64_t va, uint64_t size);
+
 /* Looks va up; returns false if unmapped.  *page_size gets the leaf size. */
 bool pt_lookup(const struct pt_ctx *ctx, uint64_t va, paddr_t *pa, uint64_t *flags,
 	       uint64_t *page_size);

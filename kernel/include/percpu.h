@@ -13,6 +13,7 @@
 #define PCPU_CORE_CR3 16
 #define PCPU_CORE_RSP 24
 #define PCPU_SMAP 32
+#define PCPU_FLUSH_REQUEST 36
 
 /* ipc/ABI.md has the table. */
 #define GDT_KERNEL_CODE 0x08
@@ -71,6 +72,7 @@ struct pcpu {
 	uint64_t core_cr3;            /* [init] the core's page tables */
 	uintptr_t core_rsp;           /* [own] the core's stack while a domain runs */
 	uint8_t smap;                 /* [init] CLAC exists (CR4.SMAP set) */
+	volatile uint32_t flush_request; /* [nmi] another CPU asks a TLB flush (dom/space.c) */
 	uint32_t apic_id;             /* [init] */
 	uint64_t gdt[GDT_ENTRIES];    /* [init] */
 	struct tss64 *tss;            /* [init] in the TSS window */
@@ -83,6 +85,7 @@ struct pcpu {
 	uint32_t budget_depth;        /* [own] calls in progress on this CPU */
 	uint64_t budget_borrowed;     /* [own] TSC when the guest's timer was lent */
 	uint64_t budget_deadline;     /* [own] TSC deadline of the innermost call */
+	uint32_t guest_svr;           /* [own] the guest's spurious-vector register then */
 	struct lapic_timer_state guest_timer; /* [own] while it is borrowed */
 	struct domain *fpu_owner;     /* [own] whose x87/SSE state is in the registers */
 	void *guest_fpu;              /* [init] the guest's, while a domain has them */

@@ -32,6 +32,11 @@
 /* With ECX = a domain index: EAX = generation, EBX = vector of its last
  * crash, ECX = calls served, EDX = the last crash's address (low 32 bits). */
 #define TEST_LEAF_DOMAIN_INFO 0x4F444F49
+/* With ECX = domain index << 16 | slot: revokes what was derived from the
+ * manifest's grant in that slot (the domain's copy); EAX = enum err. */
+#define TEST_LEAF_DOMAIN_REVOKE 0x4F444F52
+/* With ECX = a domain index: EAX = 1 + the CPU in a call of it, or 0. */
+#define TEST_LEAF_DOMAIN_HOLDER 0x4F444F48
 /* With ECX = a kind (test_hooks.c lists them): EDX:EAX = an address of the
  * core's state, EBX = how many kinds there are. */
 #define TEST_LEAF_CORE_ADDRESS 0x4F444F41

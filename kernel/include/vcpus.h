@@ -34,6 +34,10 @@ void vcpu_deliver_nmi(struct vcpu *v, const struct vm_exit *last);
  * vector then stays in service in the local APIC until the guest's EOI). */
 void vcpu_post_interrupt(struct vcpu *v, uint8_t vector);
 
+/* Sends CPU `index` a kick (an NMI that is not the guest's): it leaves the
+ * guest, or its NMI handler runs where it is, in a domain too. */
+void vcpu_kick_index(uint32_t index);
+
 /* Before each entry, after vcpu_deliver_nmi (an NMI or an event queued
  * again goes first): injects the highest pending external interrupt if
  * the guest can take it, else asks for an interrupt window. */

@@ -123,3 +123,27 @@ bool pt_lookup(const struct pt_ctx *ctx, uint64_t va, paddr_t *pa, uint64_t *fla
 	}
 	return false;
 }
+
+enum err pt_unmap(struct pt_ctx *ctx, uint64_t va, uint64_t size)
+{
+	if ((va | size) & (PAGE_SIZE - 1))
+		return E_INVAL;
+	for (; size; va += PAGE_SIZE, size -= PAGE_SIZE) {
+		uint64_t *table = ctx->table_va(ctx->opaque, ctx->root);
+
+		for (unsigned level = 3; level > 0; level--) {
+			uint64_t e = table[index_at(va, level)];
+
+			if (!(e & PTE_P)) {
+				table = NULL;
+				break;
+			}
+			if (e & PTE_PS)
+				return E_EXISTS; /* a large page: not this function's business */
+			table = ctx->table_va(ctx->opaque, e & PTE_ADDR_MASK);
+		}
+		if (table)
+			__atomic_store_n(&table[index_at(va, 0)], 0, __ATOMIC_RELEASE);
+	}
+	return E_OK;
+}

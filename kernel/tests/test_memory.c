@@ -186,6 +186,33 @@ static struct fake_mem mem;
 static void put64(uint64_t pa, uint64_t v) { memcpy(fake_at(&mem, pa), &v, 8); }
 static void put32(uint64_t pa, uint32_t v) { memcpy(fake_at(&mem, pa), &v, 4); }
 
+static void test_pagetable_unmap(void **state)
+{
+	struct pt_ctx ctx = { host_alloc, host_va, NULL, 0 };
+	paddr_t pa;
+	uint64_t flags, size;
+
+	(void)state;
+	host_alloc(NULL, &ctx.root);
+	assert_int_equal(pt_map(&ctx, 0x10000000000ULL, 0x200000, 0x3000, PTE_U | PTE_W, PAGE_SIZE),
+			 E_OK);
+	/* The middle page goes, its neighbours stay; an unmapped page is skipped. */
+	assert_int_equal(pt_unmap(&ctx, 0x10000001000ULL, PAGE_SIZE), E_OK);
+	assert_false(pt_lookup(&ctx, 0x10000001000ULL, &pa, &flags, &size));
+	assert_true(pt_lookup(&ctx, 0x10000000000ULL, &pa, &flags, &size));
+	assert_int_equal(pa, 0x200000);
+	assert_true(pt_lookup(&ctx, 0x10000002000ULL, &pa, &flags, &size));
+	assert_int_equal(pt_unmap(&ctx, 0x10000000000ULL, 0x4000), E_OK);
+	assert_false(pt_lookup(&ctx, 0x10000000000ULL, &pa, &flags, &size));
+	assert_false(pt_lookup(&ctx, 0x10000002000ULL, &pa, &flags, &size));
+	/* Nothing there at all, unaligned input, a large page in the way. */
+	assert_int_equal(pt_unmap(&ctx, 0x20000000000ULL, PAGE_SIZE), E_OK);
+	assert_int_equal(pt_unmap(&ctx, 0x10000000010ULL, PAGE_SIZE), E_INVAL);
+	assert_int_equal(pt_map(&ctx, MiBx(2), MiBx(2), MiBx(2), PTE_W, PAGE_2M), E_OK);
+	assert_int_equal(pt_unmap(&ctx, MiBx(2), PAGE_SIZE), E_EXISTS);
+	assert_true(pt_lookup(&ctx, MiBx(2), &pa, &flags, &size));
+}
+
 static void test_gwalk_all_modes(void **state)
 {
 	struct gwalk_regs r = { 0 };
@@ -257,6 +284,7 @@ int main(void)
 		cmocka_unit_test(test_e820_carves_reserved_region),
 		cmocka_unit_test(test_e820_sorts_merges_and_ranks),
 		cmocka_unit_test(test_pagetable_sizes_and_lookup),
+		cmocka_unit_test(test_pagetable_unmap),
 		cmocka_unit_test(test_gwalk_all_modes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
