@@ -129,17 +129,13 @@ enum err ipc_serve(struct domain *d, uint64_t badge, struct ipc_msg *m)
 	};
 	struct gate_call g = { .d = d, .r = &r, .reply = m };
 	struct trap_frame f = { .rip = r.rip, .rsp = r.rsp };
-	uint64_t deadline = rdtsc() + (uint64_t)d->desc->budget_us * tsc_khz / 1000;
-	struct pcpu *cpu = this_cpu();
-	uint64_t outer = cpu->budget_deadline;
+	struct budget budget;
 	enum err e = E_DEAD;
 
-	/* The budget is the call's: time in calls it makes counts too. */
-	cpu->budget_deadline = deadline;
-	budget_push(deadline);
+	budget_begin(&budget, d->desc->budget_us);
 	d->fpu_fresh = true;
 	for (;;) {
-		if (rdtsc() >= deadline || dom_run(d, &r, &f)) {
+		if (dom_run(d, &r, &f, &budget)) {
 			g.fault = budget_what;
 			f.vector = BUDGET_VECTOR;
 			break;
@@ -164,9 +160,7 @@ enum err ipc_serve(struct domain *d, uint64_t badge, struct ipc_msg *m)
 		}
 		break;
 	}
-	cpu->budget_deadline = outer;
-	if (budget_pop(outer) && e == E_OK)
-		log_warn("domain %s answered just as its budget ran out", d->desc->name);
+	budget_end(&budget);
 	if (e == E_OK)
 		return E_OK;
 	dom_crash(d, &f, g.fault);

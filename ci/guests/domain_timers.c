@@ -61,6 +61,32 @@ static uint64_t on_self(uint64_t rip, uint64_t rflags)
 	return rip;
 }
 
+/* TSC ticks per 1,024 local APIC timer ticks (divide by 1), measured with
+ * the timer masked: whether a count ran out is then read from the TSC. */
+static uint64_t tsc_per_1k_ticks;
+
+static void calibrate(void)
+{
+	APIC_REG(LVT_TIMER) = 1u << 16 | TIMER_VECTOR; /* masked, one-shot */
+	APIC_REG(TIMER_DIVIDE) = 0xB;
+	APIC_REG(TIMER_INIT) = 0xFFFFFFFF;
+	uint64_t t0 = kit_rdtsc();
+	uint32_t c0 = APIC_REG(TIMER_CURRENT), c1;
+
+	while ((c1 = APIC_REG(TIMER_CURRENT)) > c0 - 2000000 && c1 != 0)
+		__asm__ volatile("pause");
+	tsc_per_1k_ticks = (kit_rdtsc() - t0) * 1024 / (c0 - c1);
+	APIC_REG(TIMER_INIT) = 0;
+	if (!tsc_per_1k_ticks)
+		tsc_per_1k_ticks = 1;
+}
+
+/* Timer ticks since TSC `since`. */
+static uint64_t ticks_since(uint64_t since)
+{
+	return (kit_rdtsc() - since) * 1024 / tsc_per_1k_ticks;
+}
+
 /* A domain call long enough for `count` ticks to run out; the timer must
  * still be counting when the guest exits. */
 static void call_through(const char *what, uint32_t lvt, uint32_t count, bool deadline)
@@ -72,7 +98,7 @@ static void call_through(const char *what, uint32_t lvt, uint32_t count, bool de
 		__asm__ volatile("cli");
 		APIC_REG(TIMER_DIVIDE) = 0xB; /* divide by 1 */
 		APIC_REG(LVT_TIMER) = lvt;
-		uint64_t due = kit_rdtsc() + count;
+		uint64_t armed = kit_rdtsc(), due = armed + count;
 
 		if (deadline)
 			kit_wrmsr(MSR_TSC_DEADLINE, due);
@@ -81,12 +107,12 @@ static void call_through(const char *what, uint32_t lvt, uint32_t count, bool de
 		/* Running with at least half its count left when the call begins
 		 * (so it falls due inside the domain, not while Shoji takes the
 		 * exit: QEMU raises an expired count's interrupt late, from
-		 * another thread), and due by the time the call ends. */
+		 * another thread), and due by the time the call ends (a periodic
+		 * count: its first period over). */
 		bool running = deadline ? kit_rdtsc() + count / 2 < due
-					: APIC_REG(TIMER_CURRENT) > count / 2;
+					: ticks_since(armed) < count / 2;
 		uint32_t err = call(SPIN, (uint32_t)spin);
-		bool expired = deadline ? kit_rdtsc() >= due
-					: APIC_REG(TIMER_CURRENT) == 0 || (lvt & (1u << 17));
+		bool expired = deadline ? kit_rdtsc() >= due : ticks_since(armed) > count + count / 8;
 
 		if (err != 0)
 			kit_failure("%s: the spin call answered %u", what, err);
@@ -132,14 +158,15 @@ void test_main(const struct kit_boot *boot)
 	kit_outb(0xA1, 0xFF);
 	APIC_REG(0xF0) = 0x1FF;
 	APIC_REG(0x80) = 0;
+	calibrate();
 	kit_set_handler(TIMER_VECTOR, on_timer);
 	kit_set_handler(SELF_VECTOR, on_self);
 
-	call_through("one-shot", TIMER_VECTOR, 20000, false);
-	call_through("periodic", TIMER_VECTOR | 1u << 17, 20000, false);
+	call_through("one-shot", TIMER_VECTOR, 500000, false);
+	call_through("periodic", TIMER_VECTOR | 1u << 17, 500000, false);
 	kit_cpuid(1, 0, r);
 	if (r[2] & (1u << 24))
-		call_through("TSC-deadline", TIMER_VECTOR | 2u << 17, 20000, true);
+		call_through("TSC-deadline", TIMER_VECTOR | 2u << 17, 500000, true);
 	else
 		kit_printf("domain-timers: TSC-deadline: skipped, this CPU has no TSC-deadline "
 			   "timer (QEMU's TCG)\n");

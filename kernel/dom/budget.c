@@ -51,6 +51,13 @@ static void timer_save(struct lapic_timer_state *s)
 			      ? rdmsr(MSR_TSC_DEADLINE) : 0;
 }
 
+/* The guest's timer counts down (one-shot or periodic, unmasked). */
+static bool guest_timer_counting(const struct lapic_timer_state *s)
+{
+	return !(s->lvt & LVT_MASKED) && (s->lvt >> LVT_MODE_SHIFT & 3) != LVT_MODE_DEADLINE &&
+	       s->initial;
+}
+
 /* Puts the guest's timer back, `elapsed` ticks (at divide by 1) later. */
 static void timer_restore(const struct lapic_timer_state *s, uint64_t elapsed)
 {
@@ -98,31 +105,29 @@ void budget_calibrate(void)
 	timer_restore(&saved, 10 * timer_khz);
 	if (!timer_khz)
 		timer_khz = 1;
-	log_info("domain budgets: local APIC timer at %lu kHz, vector %#x", timer_khz,
-		 BUDGET_VECTOR);
+	log_info("domain budgets: local APIC timer at %lu kHz, TSC at %lu kHz, vector %#x",
+		 timer_khz, tsc_khz, BUDGET_VECTOR);
 }
 
-/* Runs the core's count until the TSC reaches `deadline`. */
-static void program(struct pcpu *cpu, uint64_t deadline)
+/* Runs the core's count for `ticks` (divide by 1). */
+static void program(struct pcpu *cpu, uint64_t ticks)
 {
-	uint64_t now = rdtsc(), left = deadline > now ? deadline - now : 0;
-	uint64_t ticks = MAX(left * timer_khz / tsc_khz, 1);
-
 	lapic_write(LAPIC_LVT_TIMER, LVT_MASKED | BUDGET_VECTOR); /* ends a deadline */
 	lapic_write(LAPIC_TIMER_DIVIDE, DIVIDE_BY_1);
 	lapic_write(LAPIC_LVT_TIMER, BUDGET_VECTOR);
 	cpu->budget_fired = false;
 	cpu->budget_armed = true;
-	lapic_write(LAPIC_TIMER_INIT, (uint32_t)MIN(ticks, 0xFFFFFFFFULL));
+	lapic_write(LAPIC_TIMER_INIT, (uint32_t)MIN(MAX(ticks, 1), 0xFFFFFFFFULL));
 }
 
-/* Stops the core's count; true if it ran out.  The LVT is masked first:
- * after that no firing can still be on its way (QEMU raises the timer's
- * interrupt from another thread, and checks the mask when it does), so the
- * IRR tells whether one is waiting.  It is taken at once (HLT, since an
- * emulator may look for interrupts only between blocks of instructions:
- * QEMU's TCG lets `sti; nop; cli` pass), and the guest never gets it. */
-static bool stop(struct pcpu *cpu)
+/* Stops the core's count and returns what is left of it (0: it ran out).
+ * The LVT is masked first: after that no firing can still be on its way
+ * (QEMU raises the timer's interrupt from another thread, and checks the
+ * mask when it does), so the IRR tells whether one is waiting.  It is
+ * taken at once (HLT, since an emulator may look for interrupts only
+ * between blocks of instructions: QEMU's TCG lets `sti; nop; cli` pass),
+ * and the guest never gets it. */
+static uint32_t stop(struct pcpu *cpu)
 {
 	lapic_write(LAPIC_LVT_TIMER, LVT_MASKED | BUDGET_VECTOR);
 	uint32_t left = lapic_read(LAPIC_TIMER_CURRENT);
@@ -137,50 +142,51 @@ static bool stop(struct pcpu *cpu)
 			cpu->budget_late = true; /* held off by a guest vector in service */
 	}
 	cpu->budget_armed = false;
-	if (!left)
-		cpu->budget_fired = true;
-	return cpu->budget_fired;
+	if (cpu->budget_fired)
+		left = 0;
+	return left;
 }
 
-void budget_push(uint64_t deadline)
+void budget_begin(struct budget *b, uint32_t budget_us)
 {
 	struct pcpu *cpu = this_cpu();
 
-	if (cpu->budget_depth++ == 0) {
-		/* A guest may leave its local APIC software-disabled (an AP before
-		 * it sets it up): then every LVT is masked and nothing is
-		 * delivered, the budget's interrupt included.  It is enabled for
-		 * the call, and disabled again after (SDM Vol. 3A 11.4.7.2). */
-		cpu->guest_svr = lapic_read(LAPIC_SVR);
-		if (!(cpu->guest_svr & SVR_ENABLE))
-			lapic_write(LAPIC_SVR, cpu->guest_svr | SVR_ENABLE);
-		timer_save(&cpu->guest_timer);
-		cpu->budget_borrowed = rdtsc();
-	} else {
-		stop(cpu);
-	}
-	program(cpu, deadline);
+	b->left = MAX((uint64_t)budget_us * timer_khz / 1000, 1);
+	if (cpu->budget_depth++ > 0)
+		return;
+	/* A guest may leave its local APIC software-disabled (an AP before it
+	 * sets it up): then every LVT is masked and nothing is delivered, the
+	 * budget's interrupt included.  It is enabled for the call, and
+	 * disabled again after (SDM Vol. 3A 11.4.7.2). */
+	cpu->guest_svr = lapic_read(LAPIC_SVR);
+	if (!(cpu->guest_svr & SVR_ENABLE))
+		lapic_write(LAPIC_SVR, cpu->guest_svr | SVR_ENABLE);
+	timer_save(&cpu->guest_timer);
+	cpu->budget_borrowed = rdtsc();
 }
 
-bool budget_pop(uint64_t outer_deadline)
+void budget_resume(struct budget *b)
+{
+	program(this_cpu(), b->left);
+}
+
+bool budget_pause(struct budget *b)
+{
+	b->left = stop(this_cpu());
+	return b->left == 0;
+}
+
+void budget_end(struct budget *b)
 {
 	struct pcpu *cpu = this_cpu();
-	bool over = stop(cpu);
 
-	if (--cpu->budget_depth > 0) {
-		program(cpu, outer_deadline);
-		return over;
-	}
+	(void)b;
+	if (--cpu->budget_depth > 0)
+		return;
 	timer_restore(&cpu->guest_timer,
 		      (rdtsc() - cpu->budget_borrowed) * timer_khz / tsc_khz);
 	if (!(cpu->guest_svr & SVR_ENABLE))
 		lapic_write(LAPIC_SVR, cpu->guest_svr);
-	return over;
-}
-
-bool budget_over(void)
-{
-	return this_cpu()->budget_fired;
 }
 
 bool budget_interrupt(unsigned vector)
@@ -193,6 +199,14 @@ bool budget_interrupt(unsigned vector)
 		cpu->budget_fired = true;
 	} else if (cpu->budget_late) {
 		cpu->budget_late = false; /* the one of a count that ran out in the core */
+	} else if (cpu->budget_depth && guest_timer_counting(&cpu->guest_timer)) {
+		/* The guest's count ran out as it was borrowed, and QEMU raised
+		 * its interrupt late, through the LVT the core had just written:
+		 * it is the guest's timer interrupt (a merge, re-raised). */
+		lapic_write(LAPIC_EOI, 0);
+		if (cpu->vcpu)
+			vcpu_post_interrupt(cpu->vcpu, (uint8_t)cpu->guest_timer.lvt);
+		return true;
 	} else {
 		return false; /* the guest's own interrupt on that vector */
 	}

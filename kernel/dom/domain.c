@@ -59,7 +59,8 @@ void dom_release(struct domain *d)
 	spin_unlock(&d->lock);
 }
 
-bool dom_run(struct domain *d, struct dom_regs *regs, struct trap_frame *exit)
+bool dom_run(struct domain *d, struct dom_regs *regs, struct trap_frame *exit,
+	     struct budget *budget)
 {
 	struct trap_frame *dom_enter_asm(struct dom_regs *frame, uint64_t cr3);
 	struct pcpu *cpu = this_cpu();
@@ -87,8 +88,9 @@ bool dom_run(struct domain *d, struct dom_regs *regs, struct trap_frame *exit)
 	d->fpu_fresh = false;
 	cpu->dom_running = d;
 	vm_backend->host_allow_events(true);
+	budget_resume(budget);
 	const struct trap_frame *f = dom_enter_asm(frame, d->space.root);
-	bool over = budget_over();
+	bool over = budget_pause(budget);
 
 	vm_backend->host_allow_events(false);
 	fpu_leave(d);

@@ -15,6 +15,7 @@
 #include "types.h"
 
 struct pcpu;
+struct budget;
 
 #define DOM_USER_START 0x400000ULL
 #define DOM_STACK_TOP 0x7FFF00000000ULL
@@ -111,8 +112,9 @@ void dom_space_unmap_grant(struct domain *d, uint32_t slot, const struct cap *c)
 /* Runs d in ring 3 with *regs until it enters the core again; *regs gets
  * its registers then, *exit the frame (vector IPC_GATE_VECTOR for the call
  * gate).  True if the call's budget ran out.  The caller holds d, within
- * budget_push and budget_pop. */
-bool dom_run(struct domain *d, struct dom_regs *regs, struct trap_frame *exit);
+ * budget_begin and budget_end. */
+bool dom_run(struct domain *d, struct dom_regs *regs, struct trap_frame *exit,
+	     struct budget *budget);
 
 /* Ends d after a fault (logged with the frame); reloads it with the next
  * generation, to start after its back-off.  The caller holds d. */
@@ -148,15 +150,20 @@ void fpu_guest_restore(struct pcpu *cpu);
  * Linux leaves 0xF0 to KVM hosts (posted interrupts). */
 #define BUDGET_VECTOR 0xF0
 void budget_calibrate(void);
-/* A call begins that must end by TSC `deadline`: the outermost call on a
- * CPU borrows the local APIC timer from the guest, and the timer counts
- * to the innermost call's deadline. */
-void budget_push(uint64_t deadline);
-/* The call ends: true if its budget ran out.  The count goes on for the
- * call it was nested in, or the guest gets its timer back. */
-bool budget_pop(uint64_t outer_deadline);
-/* The budget of the call in progress ran out (its interrupt came). */
-bool budget_over(void);
+/* A call's budget: the time its domain may spend in ring 3.  The count
+ * runs only while the domain does (it is paused while the core works,
+ * which an emulator on a busy host may stall for milliseconds).  The
+ * outermost call on a CPU borrows the local APIC timer from the guest;
+ * budget_end of that call gives it back. */
+struct budget {
+	uint64_t left; /* timer ticks (divide by 1) */
+};
+void budget_begin(struct budget *b, uint32_t budget_us);
+/* Around each stint of the domain in ring 3 (dom_run): pause says whether
+ * the budget ran out. */
+void budget_resume(struct budget *b);
+bool budget_pause(struct budget *b);
+void budget_end(struct budget *b);
 /* The budget interrupt, told from a guest's on the same vector by the
  * timer's own count; true if it was the budget's (then EOI'd). */
 bool budget_interrupt(unsigned vector);

@@ -84,7 +84,6 @@ struct pcpu {
 	bool budget_late;             /* [own] its interrupt may still come */
 	uint32_t budget_depth;        /* [own] calls in progress on this CPU */
 	uint64_t budget_borrowed;     /* [own] TSC when the guest's timer was lent */
-	uint64_t budget_deadline;     /* [own] TSC deadline of the innermost call */
 	uint32_t guest_svr;           /* [own] the guest's spurious-vector register then */
 	struct lapic_timer_state guest_timer; /* [own] while it is borrowed */
 	struct domain *fpu_owner;     /* [own] whose x87/SSE state is in the registers */
