@@ -4,12 +4,16 @@
  * through one bounds-checked table (STYLE.md 7). */
 #include <string.h>
 
+#include "delay.h"
 #include "dom.h"
 #include "ipc.h"
 #include "log.h"
 #include "percpu.h"
+#include "x86.h"
 
 #define DOM_RFLAGS_START 0x202 /* IF, and the always-one bit */
+
+static const char budget_what[] = "over its budget (ended by the core's timer)";
 
 /* What a gate operation tells the serving loop. */
 enum gate_result {
@@ -108,10 +112,20 @@ enum err ipc_serve(struct domain *d, uint64_t badge, struct ipc_msg *m)
 		.rflags = DOM_RFLAGS_START,
 	};
 	struct gate_call g = { .d = d, .r = &r, .reply = m };
-	struct trap_frame f;
+	struct trap_frame f = { .rip = r.rip, .rsp = r.rsp };
+	uint64_t deadline = rdtsc() + (uint64_t)d->desc->budget_us * tsc_khz / 1000;
+
+	d->fpu_fresh = true;
 
 	for (;;) {
-		dom_run(d, &r, &f);
+		uint64_t now = rdtsc();
+
+		/* The budget is the call's: time in calls it makes counts too. */
+		if (now >= deadline || dom_run(d, &r, &f, (uint32_t)((deadline - now) * 1000 / tsc_khz))) {
+			g.fault = budget_what;
+			f.vector = BUDGET_VECTOR;
+			break;
+		}
 		if (f.vector == IPC_GATE_VECTOR) {
 			enum gate_result res = gate_dispatch(&g);
 

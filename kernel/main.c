@@ -122,6 +122,7 @@ static void core_main_bsp(void)
 	unsigned aps = cpus.count ? smp_start_aps(&cpus, core_main_ap) : 0;
 
 	tsc_calibrate();
+	budget_calibrate();
 	dom_start_all();
 
 	log_info("%u CPU%s in Shoji (boot CPU APIC %u); %lu KiB of the reserved region unused",

@@ -5,6 +5,8 @@
 #include "guest.h"
 #include "lapic.h"
 #include "mm.h"
+#include "pagetable.h"
+#include "percpu.h"
 #include "log.h"
 #include "test_hooks.h"
 #include "vcpus.h"
@@ -43,6 +45,65 @@ static bool domain_info(struct vcpu *v, uint32_t index)
 	return true;
 }
 
+/* Addresses of the core's state, for the isolation probe to aim at. */
+static bool core_address(struct vcpu *v, uint32_t kind)
+{
+	extern char _entry_text_start[], _entry_text_end[], _data_start[];
+	struct pcpu *cpu = this_cpu();
+	const uintptr_t addrs[] = {
+		(uintptr_t)_entry_text_end,	      /* core text (past the entry pages) */
+		(uintptr_t)_entry_text_start,	      /* the entry code (mapped, supervisor) */
+		(uintptr_t)_data_start,		      /* core data */
+		cpu->stack_top - 64,		      /* this CPU's main stack */
+		(uintptr_t)phys_to_virt(cpu->core_cr3 & PTE_ADDR_MASK), /* its page tables */
+		(uintptr_t)cpu->gdt,		      /* GDT */
+		(uintptr_t)cpu_idt_page(),	      /* IDT */
+		(uintptr_t)cpu->tss,		      /* TSS */
+		cpu->entry_stack_top - 64,	      /* the entry stack */
+		cpu->tss->ist[IST_NMI - 1] - 64,      /* the NMI stack */
+		(uintptr_t)&domains[0],		      /* the domains' table */
+	};
+
+	v->regs.rbx = ARRAY_SIZE(addrs);
+	v->regs.rax = kind < ARRAY_SIZE(addrs) ? (uint32_t)addrs[kind] : 0;
+	v->regs.rdx = kind < ARRAY_SIZE(addrs) ? (uint32_t)(addrs[kind] >> 32) : 0;
+	v->regs.rcx = 0;
+	return true;
+}
+
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ b[i]) * 0x100000001B3ULL;
+	return h;
+}
+
+/* A checksum of the core state a domain must never change: text and
+ * read-only data, the IDT, every CPU's GDT and TSS, the core's PML4. */
+static bool core_checksum(struct vcpu *v)
+{
+	extern char _text_start[], _rodata_end[];
+	uint64_t h = 0xCBF29CE484222325ULL;
+
+	h = fnv(h, _text_start, (size_t)(_rodata_end - _text_start));
+	h = fnv(h, cpu_idt_page(), PAGE_SIZE);
+	for (uint32_t i = 0; i < pcpu_count; i++) {
+		const struct pcpu *cpu = pcpu_by_index[i];
+
+		if (!cpu)
+			continue;
+		h = fnv(h, cpu->gdt, sizeof(cpu->gdt));
+		h = fnv(h, cpu->tss, sizeof(*cpu->tss));
+		h = fnv(h, phys_to_virt(cpu->core_cr3 & PTE_ADDR_MASK), PAGE_SIZE);
+	}
+	v->regs.rax = (uint32_t)h;
+	v->regs.rdx = (uint32_t)(h >> 32);
+	v->regs.rbx = v->regs.rcx = 0;
+	return true;
+}
+
 bool test_hook_cpuid(struct vcpu *v, uint32_t leaf, uint32_t subleaf)
 {
 	if (core_config->test_hooks & CONFIG_TEST_DOMAIN_CALL) {
@@ -50,6 +111,10 @@ bool test_hook_cpuid(struct vcpu *v, uint32_t leaf, uint32_t subleaf)
 			return domain_call(v, subleaf);
 		if (leaf == TEST_LEAF_DOMAIN_INFO)
 			return domain_info(v, subleaf);
+		if (leaf == TEST_LEAF_CORE_ADDRESS)
+			return core_address(v, subleaf);
+		if (leaf == TEST_LEAF_CORE_CHECKSUM)
+			return core_checksum(v);
 	}
 	if (leaf == TEST_LEAF_ENTRY_WINDOW_NMI &&
 	    (core_config->test_hooks & CONFIG_TEST_ENTRY_WINDOW_NMI)) {

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "dom.h"
 #include "exit.h"
 #include "gpregs_asm.h"
 #include "log.h"
@@ -170,6 +171,8 @@ _Noreturn void vcpu_run_loop(struct vcpu *v)
 		vcpu_handle_requests(v, &e);
 		vcpu_deliver_nmi(v, &e);
 		vcpu_deliver_interrupts(v, &e);
+		fpu_guest_restore(v->cpu); /* if a domain had the FPU */
+		v->entered = true;
 		vm_backend->vcpu_run(v, &e);
 		v->cpu->tr_stale = true; /* dom_run reloads TR before a domain runs */
 		if (!v->started_logged && e.kind != VM_EXIT_NONE &&

@@ -79,6 +79,7 @@ static const struct {
 	{ 6, "divide by zero", 0, 0 },   { 7, "stack segment", 12, 13 },
 	{ 8, "alignment check", 17, 17 }, { 9, "stack overflow", 14, 14 },
 	{ 11, "bad capability", 256, 256 }, { 14, "port not granted", 13, 13 },
+	{ 10, "endless loop (budget)", 0xF0, 0xF0 },
 };
 
 void test_main(const struct kit_boot *boot)

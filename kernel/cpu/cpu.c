@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "acpi.h"
+#include "dom.h"
 #include "log.h"
 #include "mm.h"
 #include "pagetable.h"
@@ -127,13 +128,18 @@ static bool cpu_harden(void)
 	struct cpuid_regs r;
 
 	cpuid(7, 0, &r);
-	write_cr4((read_cr4() | ((r.ebx & BIT(7)) ? CR4_SMEP : 0) |
-		   ((r.ebx & BIT(20)) ? CR4_SMAP : 0)) & ~(uint64_t)(CR4_FSGSBASE | CR4_PKE));
-	write_cr0(read_cr0() | CR0_AM);
+	bool smap = r.ebx & BIT(20);
+	uint64_t cr4 = read_cr4() | ((r.ebx & BIT(7)) ? CR4_SMEP : 0) | (smap ? CR4_SMAP : 0);
+
+	/* SSE and XSAVE for the domains the manifest grants the FPU (dom/fpu.c). */
+	cpuid(1, 0, &r);
+	cr4 |= CR4_OSFXSR | CR4_OSXMMEXCPT | ((r.ecx & BIT(26)) ? CR4_OSXSAVE : 0);
+	write_cr4(cr4 & ~(uint64_t)(CR4_FSGSBASE | CR4_PKE));
+	write_cr0((read_cr0() | CR0_AM | CR0_MP) & ~(uint64_t)(CR0_EM | CR0_TS));
 	/* No SYSCALL and no SYSENTER from ring 3 (SPEC.md item 4). */
 	wrmsr(MSR_SYSENTER_CS, 0);
 	wrmsr(MSR_EFER, rdmsr(MSR_EFER) & ~(uint64_t)EFER_SCE);
-	return r.ebx & BIT(20);
+	return smap;
 }
 
 _Noreturn void cpu_init(uint32_t index, void (*next)(void))
@@ -154,6 +160,9 @@ _Noreturn void cpu_init(uint32_t index, void (*next)(void))
 	cpu->core_cr3 = read_cr3();
 	cpu->smap = cpu_harden();
 	cpu->tss = tss_window_create(cpu);
+	if (index == 0)
+		fpu_init();
+	cpu->guest_fpu = fpu_area_alloc();
 
 	cpu->gdt[0] = 0;
 	cpu->gdt[GDT_KERNEL_CODE / 8] = 0x00AF9A000000FFFFULL;

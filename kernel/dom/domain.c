@@ -6,6 +6,7 @@
 #include "delay.h"
 #include "dom.h"
 #include "ipc.h"
+#include "lapic.h"
 #include "log.h"
 #include "percpu.h"
 #include "trap.h"
@@ -19,7 +20,10 @@ unsigned dom_count;
 /* Another CPU may hold a domain for one call, bounded by the domain's
  * budget; waiting twice that plus a margin means something is stuck. */
 #define DOM_WAIT_MS(d) (2 * ((d)->desc->budget_us / 1000 + 1) + 100)
+/* Back-off doubles from the manifest's first wait up to 64 times that,
+ * and never past a second. */
 #define BACKOFF_MAX_MS 1000
+#define BACKOFF_CAP_MS(d) MIN(BACKOFF_MAX_MS, 64 * (d)->desc->backoff_ms)
 
 struct domain *dom_find(const char *name)
 {
@@ -55,7 +59,7 @@ void dom_release(struct domain *d)
 	spin_unlock(&d->lock);
 }
 
-void dom_run(struct domain *d, struct dom_regs *regs, struct trap_frame *exit)
+bool dom_run(struct domain *d, struct dom_regs *regs, struct trap_frame *exit, uint32_t budget_us)
 {
 	struct trap_frame *dom_enter_asm(struct dom_regs *frame, uint64_t cr3);
 	struct pcpu *cpu = this_cpu();
@@ -79,11 +83,16 @@ void dom_run(struct domain *d, struct dom_regs *regs, struct trap_frame *exit)
 
 	if (tpr)
 		write_cr8(0);
+	fpu_enter(d, d->fpu_fresh);
+	d->fpu_fresh = false;
 	cpu->dom_running = d;
 	vm_backend->host_allow_events(true);
+	budget_arm(budget_us);
 	const struct trap_frame *f = dom_enter_asm(frame, d->space.root);
+	bool over = budget_disarm();
 
 	vm_backend->host_allow_events(false);
+	fpu_leave(d);
 	cpu->dom_running = outer;
 	if (tpr)
 		write_cr8(tpr);
@@ -92,6 +101,7 @@ void dom_run(struct domain *d, struct dom_regs *regs, struct trap_frame *exit)
 	regs->rflags = f->rflags;
 	regs->rip = f->rip;
 	regs->rsp = f->rsp;
+	return over;
 }
 
 static const char *fault_what(const struct trap_frame *f, char *buf, size_t n)
@@ -124,8 +134,8 @@ void dom_crash(struct domain *d, const struct trap_frame *f, const char *what)
 	/* Back-off: a crash within a second of the last one doubles the wait
 	 * before the next start (up to a second); a quiet second resets it. */
 	if (d->last_crash && now - d->last_crash < 1000 * tsc_khz)
-		d->backoff_ms = d->backoff_ms ? MIN(d->backoff_ms * 2, BACKOFF_MAX_MS)
-					      : MIN(d->desc->backoff_ms, BACKOFF_MAX_MS);
+		d->backoff_ms = d->backoff_ms ? MIN(d->backoff_ms * 2, BACKOFF_CAP_MS(d))
+					      : MIN(d->desc->backoff_ms, BACKOFF_CAP_MS(d));
 	else
 		d->backoff_ms = 0;
 	d->last_crash = now;
@@ -190,6 +200,10 @@ void dom_start_all(void)
 			log_error("domain %s not started: %s", desc->name, why);
 			continue;
 		}
+		if (desc->fpu && !(d->fpu_area = fpu_area_alloc())) {
+			log_error("domain %s not started: no memory for its FPU state", desc->name);
+			continue;
+		}
 		d->generation = 1;
 		d->state = DOM_DOWN; /* until its INIT is answered */
 		d->present = true;
@@ -205,14 +219,27 @@ void dom_start_all(void)
 
 /* A guest's interrupt taken while a domain ran (TPR 0 and IF set there):
  * its vector stays in service in the local APIC, and the guest gets it at
- * its next entry on this CPU, where its handler's EOI ends it. */
+ * its next entry on this CPU, where its handler's EOI ends it.  Before the
+ * guest has ever run (domains start at boot), an interrupt belongs to the
+ * firmware that programmed the controllers, not to the system about to
+ * boot: it is ended here, at the local APIC or (an ExtINT from the 8259,
+ * which sets no in-service bit) at the PIC. */
 void dom_host_interrupt(uint64_t vector)
 {
 	struct vcpu *v = this_cpu()->vcpu;
 
-	if (v)
+	if (budget_interrupt((unsigned)vector))
+		return;
+	if (v && v->entered) {
 		vcpu_post_interrupt(v, (uint8_t)vector);
-	else
-		log_warn("CPU %u: interrupt vector %lu in a domain, with no guest to take it",
-			 this_cpu()->index, vector);
+		return;
+	}
+	if (lapic_read(LAPIC_ISR + (vector / 32) * 0x10) & BIT(vector % 32)) {
+		lapic_write(LAPIC_EOI, 0);
+	} else {
+		outb(0xA0, 0x20); /* non-specific EOI, slave then master */
+		outb(0x20, 0x20);
+	}
+	log_debug("CPU %u: interrupt vector %lu before the guest started; ended", this_cpu()->index,
+		  vector);
 }

@@ -14,6 +14,8 @@
 #include "trap.h"
 #include "types.h"
 
+struct pcpu;
+
 #define DOM_USER_START 0x400000ULL
 #define DOM_STACK_TOP 0x7FFF00000000ULL
 #define DOM_USER_END (DOM_STACK_TOP - GiB(1)) /* images stay below the stack */
@@ -56,6 +58,8 @@ struct domain {
 	/* The last crash, for callers and tests. */
 	uint64_t last_fault_vector, last_fault_addr; /* [lock] */
 	uint64_t calls;                /* [lock] calls served */
+	void *fpu_area;                /* [init] manifest fpu: its state between entries */
+	bool fpu_fresh;                /* [lock] the next entry starts a call */
 	/* Capabilities, under cap_lock: the manifest's grants in a CNode of
 	 * the core's (the roots), and the domain's own CNode of copies, which
 	 * a restart rebuilds. */
@@ -91,10 +95,11 @@ void dom_caps_iomap(const struct domain *d, uint8_t *iomap);
 enum err dom_space_build(struct domain *d, char *why, size_t why_size);
 void dom_space_reset(struct domain *d);
 
-/* Runs d in ring 3 with *regs until it enters the core again; *regs gets
- * its registers then, *exit the frame (vector IPC_GATE_VECTOR for the call
- * gate).  The caller holds d. */
-void dom_run(struct domain *d, struct dom_regs *regs, struct trap_frame *exit);
+/* Runs d in ring 3 with *regs until it enters the core again, for at most
+ * budget_us; *regs gets its registers then, *exit the frame (vector
+ * IPC_GATE_VECTOR for the call gate).  True if the budget ran out.  The
+ * caller holds d. */
+bool dom_run(struct domain *d, struct dom_regs *regs, struct trap_frame *exit, uint32_t budget_us);
 
 /* Ends d after a fault (logged with the frame); reloads it with the next
  * generation, to start after its back-off.  The caller holds d. */
@@ -111,5 +116,31 @@ void dom_release(struct domain *d);
 
 /* Interrupts taken by the core while it was in a domain or its entry code. */
 void dom_host_interrupt(uint64_t vector);
+
+/* The FPU (kernel/dom/fpu.c).  FPU_OWNER_GUEST: the guest's state is in
+ * the registers (the state after every VM exit). */
+#define FPU_OWNER_GUEST ((struct domain *)0)
+void fpu_init(void);
+void *fpu_area_alloc(void);
+/* Before d runs: an FPU domain gets its state in the registers (the
+ * initial one if fresh: a new call), any other runs with CR0.TS set. */
+void fpu_enter(struct domain *d, bool fresh);
+/* After d ran: clears CR0.TS again. */
+void fpu_leave(struct domain *d);
+/* Before a VM entry: the guest's state back in the registers. */
+void fpu_guest_restore(struct pcpu *cpu);
+
+/* Budgets (kernel/dom/budget.c).  The vector is in the top priority
+ * class, so no guest interrupt in service holds it off through the PPR;
+ * Linux leaves 0xF0 to KVM hosts (posted interrupts). */
+#define BUDGET_VECTOR 0xF0
+void budget_calibrate(void);
+/* Lends the local APIC timer to a domain about to run for budget_us. */
+void budget_arm(uint32_t budget_us);
+/* Gives the timer back to the guest; true if the budget ran out. */
+bool budget_disarm(void);
+/* The budget interrupt, told from a guest's on the same vector by the
+ * timer's own count; true if it was the budget's (then EOI'd). */
+bool budget_interrupt(unsigned vector);
 
 #endif

@@ -54,6 +54,12 @@ struct tss64 {
 struct vcpu;
 struct domain;
 
+/* The guest's local APIC timer while the core borrows it (dom/budget.c). */
+struct lapic_timer_state {
+	uint32_t lvt, dcr, initial, current;
+	uint64_t deadline;
+};
+
 /* Legend: [init] set once by cpu_init; [own] touched only by this CPU;
  * [nmi] written by the NMI handler, read and cleared by this CPU.
  * The page holding it is mapped (supervisor-only) in every domain's
@@ -72,6 +78,12 @@ struct pcpu {
 	uintptr_t entry_stack_top;    /* [init] TSS.RSP0: ring 3 enters here */
 	struct domain *dom_running;   /* [own] the domain running here, if any */
 	bool tr_stale;                /* [own] a VM exit may have cut TR's limit */
+	bool budget_armed, budget_fired; /* [own] the domain budget timer */
+	uint32_t budget_ticks;        /* [own] its count */
+	struct lapic_timer_state guest_timer; /* [own] while it is borrowed */
+	struct domain *fpu_owner;     /* [own] whose x87/SSE state is in the registers */
+	void *guest_fpu;              /* [init] the guest's, while a domain has them */
+	uint64_t guest_xcr0;          /* [own] the guest's XCR0 then */
 	void *backend;                /* [own] back end's per-CPU state */
 	struct vcpu *vcpu;            /* [own] the guest vCPU this CPU runs */
 	bool draining;                /* [own] taking stray interrupts on purpose */

@@ -32,6 +32,11 @@
 /* With ECX = a domain index: EAX = generation, EBX = vector of its last
  * crash, ECX = calls served, EDX = the last crash's address (low 32 bits). */
 #define TEST_LEAF_DOMAIN_INFO 0x4F444F49
+/* With ECX = a kind (test_hooks.c lists them): EDX:EAX = an address of the
+ * core's state, EBX = how many kinds there are. */
+#define TEST_LEAF_CORE_ADDRESS 0x4F444F41
+/* EDX:EAX = a checksum of the core's text, IDT, GDTs, TSSs and PML4. */
+#define TEST_LEAF_CORE_CHECKSUM 0x4F444F53
 
 /* True if the hook answered the CPUID itself (in v->regs). */
 bool test_hook_cpuid(struct vcpu *v, uint32_t leaf, uint32_t subleaf);

@@ -195,6 +195,7 @@ struct vcpu {
 	 * set by this CPU's host interrupt path, hence atomic). */
 	uint64_t irq_pending[4];   /* [own, atomic] */
 	bool started_logged;       /* [own] the first exit after a start was logged */
+	bool entered;              /* [own] the guest has run on this vCPU */
 	bool test_nmi_in_entry_window; /* [own] test hook (kernel/test_hooks.c) */
 	/* The guest's local APIC as its trapped writes set it. */
 	uint32_t icr_high, ldr, dfr; /* [lock] (ldr/dfr read by senders) */

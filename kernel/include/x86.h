@@ -15,6 +15,8 @@
 
 #define CR0_PE BIT(0)
 #define CR0_MP BIT(1)
+#define CR0_EM BIT(2)
+#define CR0_TS BIT(3)
 #define CR0_ET BIT(4)
 #define CR0_NE BIT(5)
 #define CR0_WP BIT(16)
@@ -27,6 +29,7 @@
 #define CR4_FSGSBASE BIT(16)
 #define CR4_PCIDE BIT(17)
 #define CR4_OSXSAVE BIT(18)
+#define CR4_OSXMMEXCPT BIT(10)
 #define CR4_SMEP BIT(20)
 #define CR4_SMAP BIT(21)
 #define CR4_PKE BIT(22)

@@ -14,10 +14,17 @@ execute_process(COMMAND ${CMAKE_C_COMPILER} -print-file-name=include
 # memory).  No SSE anywhere: the guest's vector registers stay live while
 # the core runs.  Frame pointers stay for panic backtraces.
 function(shoji_freestanding target model)
+  # A third argument FPU keeps the vector registers usable (domains the
+  # manifest grants the FPU: kernel/dom/fpu.c switches their state).
+  if("${ARGV2}" STREQUAL "FPU")
+    set(regs -msse2 -mno-avx)
+  else()
+    set(regs -mgeneral-regs-only)
+  endif()
   target_compile_options(${target} PRIVATE
     ${SHOJI_WARNINGS}
     -O2 -g -ffreestanding -fno-builtin -fno-stack-protector -fno-pic -fno-pie
-    -mno-red-zone -mgeneral-regs-only -mcmodel=${model} -fcf-protection=none
+    -mno-red-zone ${regs} -mcmodel=${model} -fcf-protection=none
     -fno-asynchronous-unwind-tables -fno-omit-frame-pointer
     -fno-tree-loop-distribute-patterns
     -nostdinc "SHELL:-isystem ${PROJECT_SOURCE_DIR}/libc/include"

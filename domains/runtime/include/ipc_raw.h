@@ -12,6 +12,17 @@
 
 /* A far pointer m16:32 for `lcall *`: the CPU reads the selector and, for a
  * call gate, ignores the offset (SDM Vol. 3A 5.8.3, "Call Gates"). */
+/* A domain granted the FPU (built with SSE) may find its vector registers
+ * changed by a call: the callee may be another FPU domain sharing them
+ * (kernel/dom/fpu.c), as the C ABI allows for any call. */
+#ifdef __SSE__
+#define IPC_RAW_VECTOR_CLOBBERS                                                     \
+	, "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", \
+		"xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15"
+#else
+#define IPC_RAW_VECTOR_CLOBBERS
+#endif
+
 struct ipc_gate_ptr {
 	uint32_t offset;
 	uint16_t selector;
@@ -42,7 +53,7 @@ static inline enum err ipc_call_raw(uint64_t op, uint64_t slot, struct ipc_msg *
 			 : "+a"(rax), "+D"(rdi), "+S"(rsi), "+d"(rdx), "+c"(rcx), "+r"(r8),
 			   "+r"(r9)
 			 : [gate] "m"(gate)
-			 : "r10", "r11", "cc", "memory");
+			 : "r10", "r11", "cc", "memory" IPC_RAW_VECTOR_CLOBBERS);
 	msg->reply_label = (uint32_t)rsi;
 	msg->out[0] = rdx;
 	msg->out[1] = rcx;
