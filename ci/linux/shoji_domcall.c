@@ -16,8 +16,6 @@
  *
  * Built static and freestanding (no libc): its own _start and raw system
  * calls (write, nanosleep, exit_group).  Numbers are decimal or 0x hex.
- * Label 10 of faulty (`loop`) is refused: the core does not yet end a
- * domain over its budget, so the call would never return.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -27,7 +25,6 @@
 #define LEAF_INFO 0x4F444F49
 #define DOM_EXAMPLE 0
 #define DOM_FAULTY 1
-#define FAULTY_LOOP 10
 /* kernel/include/errors.h */
 #define E_OK 0
 #define E_INVAL 1
@@ -277,8 +274,8 @@ static unsigned ping_until_served(const char *what, uint32_t expect_gen)
 /* vector: what the SDM says the fault raises; alt: what an emulator is
  * known to raise instead (QEMU's TCG gives #GP, not #SS, for a push
  * through a non-canonical RSP).  256: the core ended the domain for a
- * bad gate call, not for an exception.  (Label 10, the budget overrun,
- * is left out: the core does not enforce budgets yet.) */
+ * bad gate call, not for an exception; 0xF0: the core's budget timer
+ * (kernel/dom/budget.c) ended a domain that ran too long. */
 static const struct {
 	uint32_t label;
 	const char *what;
@@ -289,6 +286,7 @@ static const struct {
 	{ 6, "divide by zero", 0, 0 },	     { 7, "stack segment", 12, 13 },
 	{ 8, "alignment check", 17, 17 },    { 9, "stack overflow", 14, 14 },
 	{ 11, "bad capability", 256, 256 },  { 14, "port not granted", 13, 13 },
+	{ 10, "endless loop (budget)", 0xF0, 0xF0 },
 };
 
 /* A call that must answer E_OK with reply E_OK and out0 (and out1 if
@@ -472,12 +470,6 @@ static int run(int argc, char **argv)
 
 		if (dom > 0xFFFF || label > 0xFFFF)
 			usage();
-		if (dom == DOM_FAULTY && label == FAULTY_LOOP) {
-			put_str("shoji-domcall: faulty's loop (label 10) is refused: the core does "
-				"not end a domain over its budget yet, so the call would not return");
-			put_end();
-			return 2;
-		}
 		struct answer a = dom_call(dom, label, w0, w1);
 
 		put_str("err=");
