@@ -57,6 +57,14 @@ static void emulate_write(struct vcpu *v, paddr_t page, unsigned offset, uint32_
 		v->dfr = value;
 		spin_unlock(&v->lock);
 		break;
+	case LAPIC_TIMER_INIT:
+		/* When the guest started its count: the budget code needs it to
+		 * tell a count that ran out just now from one long done
+		 * (kernel/dom/budget.c). */
+		v->timer_armed_tsc = rdtsc();
+		v->timer_armed_count = value;
+		v->timer_expiry_posted = false;
+		break;
 	}
 	*reg = value;
 }

@@ -83,6 +83,7 @@ static void timer_restore(const struct lapic_timer_state *s, uint64_t elapsed)
 	/* It ran out while the domain ran: the guest gets its interrupt at
 	 * the next entry; a periodic timer counts on. */
 	if (!(s->lvt & LVT_MASKED) && this_cpu()->vcpu) {
+		this_cpu()->vcpu->timer_expiry_posted = true;
 		log_debug("CPU %u: the guest's timer ran out while a domain ran; vector %#x posted",
 			  this_cpu()->index, s->lvt & 0xFF);
 		vcpu_post_interrupt(this_cpu()->vcpu, (uint8_t)s->lvt);
@@ -147,6 +148,34 @@ static uint32_t stop(struct pcpu *cpu)
 	return left;
 }
 
+/* A one-shot count that reads 0 may have run out just now, its interrupt
+ * not raised yet: QEMU raises it from another thread, a little later, and
+ * borrowing the timer (a new count) cancels it.  If the guest's count ran
+ * out within the last 2 ms and its vector is neither pending nor in
+ * service, it is posted; at worst the guest sees one early timer
+ * interrupt, which an OS tolerates, instead of none, which can hang a
+ * tickless one.  On hardware and Bochs the interrupt is raised as the
+ * count reaches 0, so it is found pending. */
+static void catch_just_expired(struct pcpu *cpu)
+{
+	const struct lapic_timer_state *s = &cpu->guest_timer;
+	struct vcpu *v = cpu->vcpu;
+
+	if (!v || s->current || !v->timer_armed_count || v->timer_expiry_posted ||
+	    (s->lvt & LVT_MASKED) || (s->lvt >> LVT_MODE_SHIFT & 3) != 0)
+		return;
+	uint64_t due = v->timer_armed_tsc +
+		       (uint64_t)v->timer_armed_count * divisor(s->dcr) * tsc_khz / timer_khz;
+	uint64_t now = rdtsc();
+	unsigned vec = s->lvt & 0xFF, word = vec / 32 * 0x10;
+
+	if (now < due || now - due > 2 * tsc_khz ||
+	    ((lapic_read(LAPIC_IRR + word) | lapic_read(LAPIC_ISR + word)) & BIT(vec % 32)))
+		return;
+	v->timer_expiry_posted = true;
+	vcpu_post_interrupt(v, (uint8_t)vec);
+}
+
 void budget_begin(struct budget *b, uint32_t budget_us)
 {
 	struct pcpu *cpu = this_cpu();
@@ -163,6 +192,7 @@ void budget_begin(struct budget *b, uint32_t budget_us)
 		lapic_write(LAPIC_SVR, cpu->guest_svr | SVR_ENABLE);
 	timer_save(&cpu->guest_timer);
 	cpu->budget_borrowed = rdtsc();
+	catch_just_expired(cpu);
 }
 
 void budget_resume(struct budget *b)

@@ -196,6 +196,10 @@ struct vcpu {
 	uint64_t irq_pending[4];   /* [own, atomic] */
 	bool started_logged;       /* [own] the first exit after a start was logged */
 	bool entered;              /* [own] the guest has run on this vCPU */
+	/* The guest's last start of its local APIC timer (xAPIC writes trap). */
+	uint64_t timer_armed_tsc;  /* [own] */
+	uint32_t timer_armed_count;/* [own] */
+	bool timer_expiry_posted;  /* [own] the core posted that count's interrupt */
 	bool test_nmi_in_entry_window; /* [own] test hook (kernel/test_hooks.c) */
 	/* The guest's local APIC as its trapped writes set it. */
 	uint32_t icr_high, ldr, dfr; /* [lock] (ldr/dfr read by senders) */
