@@ -99,6 +99,37 @@ static enum gate_result gate_map(struct gate_call *g)
 	return GATE_RESUME;
 }
 
+/* IPC_OP_SIGNAL: ORs rdx (and the cap's badge) into the notification's
+ * word; IPC_OP_POLL: reads and clears it (into rdx).  Notifications carry
+ * interrupts and events without a call: the signaller never waits. */
+static enum gate_result gate_notify(struct gate_call *g, bool signal)
+{
+	struct domain *owner;
+	uint64_t badge;
+
+	if (dom_cap_notification(g->d, g->r->rdi, signal ? CAP_R_SIGNAL : CAP_R_WAIT, &owner,
+				 &badge) != E_OK) {
+		g->fault = "a notification operation through a slot without that capability";
+		return GATE_FAULT;
+	}
+	if (signal)
+		__atomic_fetch_or(&owner->notify_word, g->r->rdx | badge, __ATOMIC_ACQ_REL);
+	else
+		g->r->rdx = __atomic_exchange_n(&owner->notify_word, 0, __ATOMIC_ACQ_REL);
+	g->r->rax = E_OK;
+	return GATE_RESUME;
+}
+
+static enum gate_result gate_signal(struct gate_call *g)
+{
+	return gate_notify(g, true);
+}
+
+static enum gate_result gate_poll(struct gate_call *g)
+{
+	return gate_notify(g, false);
+}
+
 static enum gate_result gate_unknown(struct gate_call *g)
 {
 	g->r->rax = E_INVAL;
@@ -108,6 +139,8 @@ static enum gate_result gate_unknown(struct gate_call *g)
 static const gate_op_fn gate_ops[IPC_OP_COUNT] = {
 	[IPC_OP_CALL] = gate_call,
 	[IPC_OP_REPLY] = gate_reply,
+	[IPC_OP_SIGNAL] = gate_signal,
+	[IPC_OP_POLL] = gate_poll,
 	[IPC_OP_REFRESH] = gate_refresh,
 	[IPC_OP_MAP] = gate_map,
 };

@@ -105,8 +105,16 @@ void test_main(const struct kit_boot *boot)
 	a = call(DOM_FAULTY, 13, 0, 0);
 	if (a.err != E_OK || a.label != E_OK)
 		kit_failure("granted port: error %u, answer %u", a.err, a.label);
-	kit_printf("domain-faults: round trips, a domain-to-domain call, flags and a granted "
-		   "port work\n");
+	a = call(DOM_FAULTY, 20, 0x5, 0); /* signal its notification */
+	struct answer b = call(DOM_FAULTY, 20, 0x30, 0);
+	struct answer p1 = call(DOM_FAULTY, 21, 0, 0), p2 = call(DOM_FAULTY, 21, 0, 0);
+
+	if (a.err || a.label || b.err || b.label || p1.err || p1.label || p1.out0 != 0x35 ||
+	    p2.err || p2.out0 != 0)
+		kit_failure("notification: signal %u/%u, %u/%u; polls %u/%u %#x then %#x", a.err,
+			    a.label, b.err, b.label, p1.err, p1.label, p1.out0, p2.out0);
+	kit_printf("domain-faults: round trips, a domain-to-domain call, flags, a granted port "
+		   "and a notification (signalled 0x5 and 0x30, polled 0x35 then 0) work\n");
 
 	for (unsigned i = 0; i < sizeof(faults) / sizeof(faults[0]); i++) {
 		info(DOM_FAULTY, r);

@@ -12,6 +12,7 @@
 #define RFLAGS_AC (1u << 18)
 #define SLOT_EXAMPLE 1
 #define SLOT_EMPTY 63
+#define SLOT_NOTIFICATION 4
 
 static volatile uint64_t sink;
 
@@ -235,4 +236,22 @@ enum err faulty_serve_watch(uint64_t badge, uint64_t lo, uint64_t hi, uint64_t *
 		sink = *at(lo, hi);
 		*out_reads = ++reads;
 	}
+}
+
+enum err faulty_serve_signal_self(uint64_t badge, uint64_t bits)
+{
+	struct ipc_msg m = { .in = { bits } };
+
+	(void)badge;
+	return ipc_call_raw(IPC_OP_SIGNAL, SLOT_NOTIFICATION, &m);
+}
+
+enum err faulty_serve_poll_self(uint64_t badge, uint64_t *out_bits)
+{
+	struct ipc_msg m = { 0 };
+	enum err e = ipc_call_raw(IPC_OP_POLL, SLOT_NOTIFICATION, &m);
+
+	(void)badge;
+	*out_bits = m.out[0];
+	return e;
 }

@@ -14,7 +14,7 @@ struct spinlock cap_lock;
 
 /* The cap a manifest grant stands for; false if Shoji cannot grant its
  * kind yet (said in the log, the domain starts without it). */
-static bool cap_from_manifest(const struct manifest_cap *m, struct cap *c)
+static bool cap_from_manifest(const struct manifest_cap *m, uint32_t owner, struct cap *c)
 {
 	*c = (struct cap){ 0 };
 	switch (m->kind) {
@@ -39,6 +39,12 @@ static bool cap_from_manifest(const struct manifest_cap *m, struct cap *c)
 		c->size = m->size;
 		return true;
 	}
+	case MANIFEST_CAP_NOTIFICATION:
+		c->type = CAP_NOTIFICATION;
+		c->rights = CAP_R_GRANT | ((m->rights & MANIFEST_RIGHT_SIGNAL) ? CAP_R_SIGNAL : 0) |
+			    ((m->rights & MANIFEST_RIGHT_POLL) ? CAP_R_WAIT : 0);
+		c->object = m->target == MANIFEST_NO_TARGET ? owner : m->target;
+		return true;
 	case MANIFEST_CAP_IOPORT:
 		c->type = CAP_IOPORT;
 		c->rights = CAP_R_READ | CAP_R_WRITE | CAP_R_GRANT;
@@ -71,7 +77,7 @@ enum err dom_caps_build(struct domain *d, char *why, size_t why_size)
 		const struct manifest_cap *m = &d->desc->caps[i];
 		struct cap c;
 
-		if (!cap_from_manifest(m, &c)) {
+		if (!cap_from_manifest(m, d->index, &c)) {
 			log_warn("domain %s: slot %u: this kind of grant is not supported yet; "
 				 "left empty", d->desc->name, m->slot);
 			continue;
@@ -185,4 +191,22 @@ void dom_caps_iomap(const struct domain *d, uint8_t *iomap)
 		for (uint64_t p = c->base; p < c->base + c->size && p < 0x10000; p++)
 			iomap[p / 8] &= (uint8_t)~(1u << (p % 8));
 	}
+}
+
+enum err dom_cap_notification(struct domain *d, uint64_t slot, cap_rights_t right,
+			      struct domain **owner, uint64_t *badge)
+{
+	const struct cap *c;
+
+	spin_lock(&cap_lock);
+	enum err e = cap_lookup(&d->cnode, slot, CAP_NOTIFICATION, right, &c);
+
+	if (e == E_OK) {
+		*owner = c->object < dom_count ? &domains[c->object] : NULL;
+		*badge = c->badge;
+	}
+	spin_unlock(&cap_lock);
+	if (e == E_OK && !*owner)
+		e = E_DENIED;
+	return e == E_RANGE ? E_DENIED : e;
 }

@@ -146,6 +146,7 @@ void dom_crash(struct domain *d, const struct trap_frame *f, const char *what)
 	d->state = DOM_DOWN;
 	dom_space_reset(d);
 	dom_caps_reset(d);
+	__atomic_store_n(&d->notify_word, 0, __ATOMIC_RELEASE);
 	log_info("domain %s reloaded as generation %u; it starts %s", d->desc->name, d->generation,
 		 d->backoff_ms ? "after its back-off" : "now");
 	if (d->backoff_ms)

@@ -61,6 +61,7 @@ struct domain {
 	uint64_t calls;                /* [lock] calls served */
 	void *fpu_area;                /* [init] manifest fpu: its state between entries */
 	uint64_t mapped;               /* [cap_lock] slots whose memory grant is mapped */
+	volatile uint64_t notify_word; /* [atomic] its notification: bits signalled, not yet polled */
 	bool fpu_fresh;                /* [lock] the next entry starts a call */
 	/* Capabilities, under cap_lock: the manifest's grants in a CNode of
 	 * the core's (the roots), and the domain's own CNode of copies, which
@@ -97,6 +98,10 @@ enum err dom_cap_revoke_grant(struct domain *d, uint64_t slot);
 /* IPC_OP_MAP: maps the memory cap in d's slot; *va gets its address.
  * E_DENIED if the slot holds no memory cap with the map right. */
 enum err dom_cap_map(struct domain *d, uint64_t slot, uint64_t *va);
+/* The notification in d's slot, if it has `right` (CAP_R_SIGNAL or
+ * CAP_R_WAIT): whose word it is, and the bits its badge adds. */
+enum err dom_cap_notification(struct domain *d, uint64_t slot, cap_rights_t right,
+			      struct domain **owner, uint64_t *badge);
 /* Clears, in an I/O permission bitmap, the bits of the ports d holds. */
 void dom_caps_iomap(const struct domain *d, uint8_t *iomap);
 
