@@ -6,7 +6,7 @@
 #ifndef SHOJI_PERCPU_H
 #define SHOJI_PERCPU_H
 
-#define STACK_SIZE 0x4000
+#define STACK_SIZE 0x8000 /* the boot path (guest_prepare, multiboot_load) needs ~20 KiB */
 #define STACK_PCPU_SLOT (STACK_SIZE - 16) /* offset of the pcpu pointer */
 /* Offsets into struct pcpu for the entry code (checked in cpu.c). */
 #define PCPU_NMI_COUNT 8
