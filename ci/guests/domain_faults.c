@@ -8,11 +8,11 @@
  *
  * Expect: SUCCESS
  */
+#include "domcall.h"
 #include "kit.h"
 
 KIT_TEST("domain-faults");
 
-#define LEAF_CALL 0x4F444F4D
 #define LEAF_INFO 0x4F444F49
 #define DOM_EXAMPLE 0
 #define DOM_FAULTY 1
@@ -21,19 +21,6 @@ KIT_TEST("domain-faults");
 #define E_INVAL 1
 #define E_DEAD 9
 
-struct answer {
-	uint32_t err, out0, label, out1;
-};
-
-static struct answer call(unsigned dom, unsigned label, uint32_t in0, uint32_t in1)
-{
-	struct answer a;
-
-	__asm__ volatile("cpuid"
-			 : "=a"(a.err), "=b"(a.out0), "=c"(a.label), "=d"(a.out1)
-			 : "a"(LEAF_CALL), "b"(in0), "c"(dom << 16 | label), "d"(in1));
-	return a;
-}
 
 static void info(unsigned dom, uint32_t r[4])
 {
@@ -47,7 +34,7 @@ static void ping_until_served(unsigned dom, unsigned label, uint32_t expect_gen)
 	uint64_t start = kit_rdtsc();
 
 	for (unsigned tries = 0;; tries++) {
-		struct answer a = call(dom, label, 7, 0);
+		struct domcall_answer a = domcall(dom, label, 7, 0);
 		uint32_t r[4];
 
 		if (a.err == E_OK) {
@@ -90,24 +77,24 @@ void test_main(const struct kit_boot *boot)
 	kit_cpuid(0, 0, r);
 	bool intel = r[1] == 0x756E6547; /* "Genu": Bochs here; QEMU's is AMD */
 
-	struct answer a = call(DOM_EXAMPLE, 1, 41, 0);
+	struct domcall_answer a = domcall(DOM_EXAMPLE, 1, 41, 0);
 
 	if (a.err != E_OK || a.label != E_OK || a.out0 != 42)
 		kit_failure("example ping: error %u, answer %u, value %u", a.err, a.label, a.out0);
-	a = call(DOM_FAULTY, 15, 99, 0);
+	a = domcall(DOM_FAULTY, 15, 99, 0);
 	if (a.err != E_OK || a.label != E_OK || a.out0 != 100)
 		kit_failure("faulty -> example: error %u, answer %u, value %u", a.err, a.label,
 			    a.out0);
-	a = call(DOM_FAULTY, 12, 0, 0);
+	a = domcall(DOM_FAULTY, 12, 0, 0);
 	if (a.err != E_OK || a.label != E_OK || a.out0 != 1 || a.out1 != 42)
 		kit_failure("call with DF, AC, TF: error %u, answer %u, flags kept %u, value %u",
 			    a.err, a.label, a.out0, a.out1);
-	a = call(DOM_FAULTY, 13, 0, 0);
+	a = domcall(DOM_FAULTY, 13, 0, 0);
 	if (a.err != E_OK || a.label != E_OK)
 		kit_failure("granted port: error %u, answer %u", a.err, a.label);
-	a = call(DOM_FAULTY, 20, 0x5, 0); /* signal its notification */
-	struct answer b = call(DOM_FAULTY, 20, 0x30, 0);
-	struct answer p1 = call(DOM_FAULTY, 21, 0, 0), p2 = call(DOM_FAULTY, 21, 0, 0);
+	a = domcall(DOM_FAULTY, 20, 0x5, 0); /* signal its notification */
+	struct domcall_answer b = domcall(DOM_FAULTY, 20, 0x30, 0);
+	struct domcall_answer p1 = domcall(DOM_FAULTY, 21, 0, 0), p2 = domcall(DOM_FAULTY, 21, 0, 0);
 
 	if (a.err || a.label || b.err || b.label || p1.err || p1.label || p1.out0 != 0x35 ||
 	    p2.err || p2.out0 != 0)
@@ -120,7 +107,7 @@ void test_main(const struct kit_boot *boot)
 		info(DOM_FAULTY, r);
 		uint32_t gen = r[0];
 
-		a = call(DOM_FAULTY, faults[i].label, 0, 0);
+		a = domcall(DOM_FAULTY, faults[i].label, 0, 0);
 		if (faults[i].vector == 17 && a.err == E_OK && a.label == E_INVAL && !intel) {
 			kit_printf("domain-faults: alignment check: not raised on this CPU (QEMU's "
 				   "TCG does not emulate #AC); not checked here, Bochs checks it\n");
@@ -145,7 +132,7 @@ void test_main(const struct kit_boot *boot)
 		kit_printf("domain-faults: %s: ended with vector %u, generation %u serves\n",
 			   faults[i].what, vector, gen + 1);
 	}
-	a = call(DOM_EXAMPLE, 1, 1, 0);
+	a = domcall(DOM_EXAMPLE, 1, 1, 0);
 	if (a.err != E_OK || a.out0 != 2)
 		kit_failure("example after the faults: error %u, value %u", a.err, a.out0);
 	kit_success();

@@ -10,11 +10,11 @@
  */
 #include <stdio.h>
 
+#include "domcall.h"
 #include "kit.h"
 
 KIT_TEST("domain-isolation");
 
-#define LEAF_CALL 0x4F444F4D
 #define LEAF_INFO 0x4F444F49
 #define LEAF_ADDRESS 0x4F444F41
 #define LEAF_CHECKSUM 0x4F444F53
@@ -29,19 +29,6 @@ KIT_TEST("domain-isolation");
 #define INSN 5
 #define SELECTOR 6
 
-struct answer {
-	uint32_t err, out0, label, out1;
-};
-
-static struct answer call(unsigned dom, unsigned label, uint32_t in0, uint32_t in1)
-{
-	struct answer a;
-
-	__asm__ volatile("cpuid"
-			 : "=a"(a.err), "=b"(a.out0), "=c"(a.label), "=d"(a.out1)
-			 : "a"(LEAF_CALL), "b"(in0), "c"(dom << 16 | label), "d"(in1));
-	return a;
-}
 
 static uint64_t checksum(void)
 {
@@ -69,7 +56,7 @@ static unsigned denied;
 static void must_fault(const char *what, unsigned label, uint32_t in0, uint32_t in1)
 {
 	uint32_t r[4];
-	struct answer a = call(DOM_PROBE, label, in0, in1);
+	struct domcall_answer a = domcall(DOM_PROBE, label, in0, in1);
 
 	if (a.err != E_DEAD)
 		kit_failure("%s: not stopped (error %u, answer %u, value %#x)", what, a.err,
@@ -78,7 +65,7 @@ static void must_fault(const char *what, unsigned label, uint32_t in0, uint32_t 
 	uint32_t vector = r[1];
 
 	for (unsigned long spins = 0;; spins++) {
-		a = call(DOM_PROBE, PING, 5, 0);
+		a = domcall(DOM_PROBE, PING, 5, 0);
 		if (a.err == E_OK && a.out0 == 6)
 			break;
 		if (a.err != E_DEAD || spins > 50000000)
@@ -95,7 +82,7 @@ void test_main(const struct kit_boot *boot)
 
 	kit_require_shoji(boot);
 	uint64_t before = checksum();
-	struct answer a = call(DOM_PROBE, PING, 1, 0);
+	struct domcall_answer a = domcall(DOM_PROBE, PING, 1, 0);
 
 	if (a.err != E_OK || a.out0 != 2)
 		kit_failure("probe ping: error %u, value %u", a.err, a.out0);

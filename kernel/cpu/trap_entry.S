@@ -27,6 +27,25 @@
 
 /* SMAP: a domain may have left RFLAGS.AC set, which would let the core
  * touch user pages; CLAC only exists where SMAP does. */
+/* The general registers in struct trap_frame's order, r15 lowest. */
+.macro POP_GPRS
+	popq %r15
+	popq %r14
+	popq %r13
+	popq %r12
+	popq %r11
+	popq %r10
+	popq %r9
+	popq %r8
+	popq %rbp
+	popq %rdi
+	popq %rsi
+	popq %rdx
+	popq %rcx
+	popq %rbx
+	popq %rax
+.endm
+
 .macro CLAC_IF_SMAP pcpu
 	testb $1, PCPU_SMAP(\pcpu)
 	jz 91f
@@ -101,21 +120,7 @@ trap_common:
 	cmpq %rax, %r12
 	je 2f
 	movq %r12, %cr3
-2:	popq %r15
-	popq %r14
-	popq %r13
-	popq %r12
-	popq %r11
-	popq %r10
-	popq %r9
-	popq %r8
-	popq %rbp
-	popq %rdi
-	popq %rsi
-	popq %rdx
-	popq %rcx
-	popq %rbx
-	popq %rax
+2:	POP_GPRS
 	addq $16, %rsp /* vector, error code */
 	iretq
 
@@ -179,21 +184,7 @@ dom_enter_asm:
 	movq %rsp, PCPU_CORE_RSP(%rax)
 	movq %rdi, %rsp
 	movq %rsi, %cr3
-	popq %r15
-	popq %r14
-	popq %r13
-	popq %r12
-	popq %r11
-	popq %r10
-	popq %r9
-	popq %r8
-	popq %rbp
-	popq %rdi
-	popq %rsi
-	popq %rdx
-	popq %rcx
-	popq %rbx
-	popq %rax
+	POP_GPRS
 	popfq
 	sti
 	lretq
