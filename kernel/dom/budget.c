@@ -58,11 +58,21 @@ static bool guest_timer_counting(const struct lapic_timer_state *s)
 	       s->initial;
 }
 
+static bool has_tsc_deadline;
+
 /* Puts the guest's timer back, `elapsed` ticks (at divide by 1) later. */
 static void timer_restore(const struct lapic_timer_state *s, uint64_t elapsed)
 {
 	unsigned mode = s->lvt >> LVT_MODE_SHIFT & 3;
 
+	/* The core's count leaves a start time behind that Bochs then shows
+	 * as IA32_TSC_DEADLINE if the guest switches to TSC-deadline mode
+	 * (hardware reads 0 there, SDM Vol. 3A 11.5.4.1): a deadline of 0
+	 * written in that mode clears it. */
+	if (has_tsc_deadline) {
+		lapic_write(LAPIC_LVT_TIMER, LVT_MASKED | LVT_MODE_DEADLINE << LVT_MODE_SHIFT);
+		wrmsr(MSR_TSC_DEADLINE, 0);
+	}
 	lapic_write(LAPIC_LVT_TIMER, s->lvt | LVT_MASKED);
 	lapic_write(LAPIC_TIMER_DIVIDE, s->dcr);
 	lapic_write(LAPIC_LVT_TIMER, s->lvt);
@@ -95,6 +105,10 @@ static void timer_restore(const struct lapic_timer_state *s, uint64_t elapsed)
 void budget_calibrate(void)
 {
 	struct lapic_timer_state saved;
+	struct cpuid_regs r;
+
+	cpuid(1, 0, &r);
+	has_tsc_deadline = r.ecx & BIT(24);
 
 	timer_save(&saved);
 	lapic_write(LAPIC_LVT_TIMER, LVT_MASKED | BUDGET_VECTOR);
