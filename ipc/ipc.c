@@ -130,6 +130,20 @@ static enum gate_result gate_poll(struct gate_call *g)
 	return gate_notify(g, false);
 }
 
+/* IPC_OP_CNODE: rsi = CAP_OP_*, rdi = source slot, rdx = destination slot,
+ * rcx = 0 or the slot of an endpoint with the grant right (its domain's
+ * CNode receives), r8 = rights and r9 = badge for a mint.  The answer in
+ * rax; these are requests, so a refusal is answered, not punished. */
+static enum gate_result gate_cnode(struct gate_call *g)
+{
+	const struct dom_regs *r = g->r;
+	struct dom_cap_request rq = { .op = r->rsi, .src = r->rdi, .dst = r->rdx, .via = r->rcx,
+				      .rights = r->r8, .badge = r->r9 };
+
+	g->r->rax = dom_cap_operate(g->d, &rq);
+	return GATE_RESUME;
+}
+
 static enum gate_result gate_unknown(struct gate_call *g)
 {
 	g->r->rax = E_INVAL;
@@ -143,6 +157,7 @@ static const gate_op_fn gate_ops[IPC_OP_COUNT] = {
 	[IPC_OP_POLL] = gate_poll,
 	[IPC_OP_REFRESH] = gate_refresh,
 	[IPC_OP_MAP] = gate_map,
+	[IPC_OP_CNODE] = gate_cnode,
 };
 
 static enum gate_result gate_dispatch(struct gate_call *g)

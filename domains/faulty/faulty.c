@@ -255,3 +255,36 @@ enum err faulty_serve_poll_self(uint64_t badge, uint64_t *out_bits)
 	*out_bits = m.out[0];
 	return e;
 }
+
+/* cap.h's rights, for IPC_OP_CNODE's mint. */
+#define CAP_R_READ 0x01
+#define CAP_R_MAP 0x80
+#define CAP_OP_MINT 2
+#define CAP_OP_REVOKE 5
+#define SLOT_MEMORY 3
+#define SLOT_PROBE 5
+
+static enum err cnode(uint64_t op, uint64_t src, uint64_t dst, uint64_t via, uint64_t rights)
+{
+	struct ipc_msg m = { .label = (uint32_t)op, .in = { dst, via, rights, 0 } };
+
+	return ipc_call_raw(IPC_OP_CNODE, src, &m);
+}
+
+enum err faulty_serve_share_grant(uint64_t badge, uint64_t dst)
+{
+	(void)badge;
+	return cnode(CAP_OP_MINT, SLOT_MEMORY, dst, SLOT_PROBE, CAP_R_READ | CAP_R_MAP);
+}
+
+enum err faulty_serve_revoke_grant(uint64_t badge)
+{
+	(void)badge;
+	return cnode(CAP_OP_REVOKE, SLOT_MEMORY, 0, 0, 0);
+}
+
+enum err faulty_serve_cnode_op(uint64_t badge, uint64_t op, uint64_t slots)
+{
+	(void)badge;
+	return cnode(op, slots & 0xFF, slots >> 8 & 0xFF, 0, CAP_R_READ | CAP_R_MAP);
+}

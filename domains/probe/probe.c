@@ -95,3 +95,15 @@ enum err probe_serve_load_selector(uint64_t badge, uint64_t selector)
 	__asm__ volatile("movw %w0, %%ds" : : "r"(0x2B) : "memory");
 	return E_OK;
 }
+
+enum err probe_serve_read_grant(uint64_t badge, uint64_t grant_slot, uint64_t *out_value)
+{
+	struct ipc_msg m = { 0 };
+	enum err e = ipc_call_raw(IPC_OP_MAP, grant_slot, &m);
+
+	(void)badge;
+	if (e != E_OK)
+		return e;
+	*out_value = *(volatile uint32_t *)(uintptr_t)m.out[0];
+	return E_OK;
+}

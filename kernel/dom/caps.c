@@ -56,12 +56,18 @@ static bool cap_from_manifest(const struct manifest_cap *m, uint32_t owner, stru
 	}
 }
 
-/* The domain's copy of root `slot`: the same cap without the grant right
- * the core keeps for itself. */
+/* The domain's copy of root `slot`: the same cap, without the grant right
+ * the core keeps for itself unless the manifest gives it too. */
 static enum err grant(struct domain *d, uint32_t slot)
 {
 	const struct cap *root = &d->root_slots[slot].cap;
-	struct cap_mint mint = { .rights = root->rights & (cap_rights_t)~CAP_R_GRANT };
+	bool may_grant = false;
+
+	for (unsigned i = 0; i < d->desc->cap_count; i++)
+		if (d->desc->caps[i].slot == slot)
+			may_grant = d->desc->caps[i].rights & MANIFEST_RIGHT_GRANT;
+	struct cap_mint mint = { .rights = root->rights &
+					   (cap_rights_t)~(may_grant ? 0 : CAP_R_GRANT) };
 
 	return cap_op_mint(&d->roots, slot, &d->cnode, slot, &mint);
 }
@@ -209,4 +215,44 @@ enum err dom_cap_notification(struct domain *d, uint64_t slot, cap_rights_t righ
 	if (e == E_OK && !*owner)
 		e = E_DENIED;
 	return e == E_RANGE ? E_DENIED : e;
+}
+
+enum err dom_cap_operate(struct domain *d, const struct dom_cap_request *rq)
+{
+	struct cnode *dst_cn = &d->cnode;
+	const struct cap *via;
+	enum err e;
+
+	spin_lock(&cap_lock);
+	if (rq->via) { /* the CNode of the domain behind an endpoint with grant */
+		e = cap_lookup(&d->cnode, rq->via, CAP_ENDPOINT, CAP_R_GRANT, &via);
+		if (e != E_OK || via->object >= dom_count || !domains[via->object].present) {
+			spin_unlock(&cap_lock);
+			return E_DENIED;
+		}
+		dst_cn = &domains[via->object].cnode;
+	}
+	struct cap_mint mint = { .rights = (cap_rights_t)rq->rights, .badge = rq->badge };
+
+	switch (rq->op) {
+	case CAP_OP_COPY:
+		e = cap_op_copy(&d->cnode, rq->src, dst_cn, rq->dst);
+		break;
+	case CAP_OP_MINT:
+		e = cap_op_mint(&d->cnode, rq->src, dst_cn, rq->dst, &mint);
+		break;
+	case CAP_OP_MOVE:
+		e = cap_op_move(&d->cnode, rq->src, dst_cn, rq->dst, &remove_hooks);
+		break;
+	case CAP_OP_DELETE:
+		e = cap_op_delete(&d->cnode, rq->src, &remove_hooks);
+		break;
+	case CAP_OP_REVOKE:
+		e = cap_op_revoke(&d->cnode, rq->src, &remove_hooks);
+		break;
+	default:
+		e = E_INVAL;
+	}
+	spin_unlock(&cap_lock);
+	return e;
 }

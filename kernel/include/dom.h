@@ -102,6 +102,18 @@ enum err dom_cap_map(struct domain *d, uint64_t slot, uint64_t *va);
  * CAP_R_WAIT): whose word it is, and the bits its badge adds. */
 enum err dom_cap_notification(struct domain *d, uint64_t slot, cap_rights_t right,
 			      struct domain **owner, uint64_t *badge);
+/* IPC_OP_CNODE (ipc/ABI.md): a capability operation on d's own CNode;
+ * copy, mint and move put the result in the CNode of the domain behind
+ * d's endpoint in slot `via` (which needs the grant right) if via is not
+ * 0.  Decode errors are answered (E_RANGE, E_DENIED, E_EXISTS, E_INVAL). */
+struct dom_cap_request {
+	uint64_t op;       /* CAP_OP_* */
+	uint64_t src, dst; /* slots */
+	uint64_t via;      /* 0: d's own CNode */
+	uint64_t rights;   /* mint: the new rights (CAP_R_*) */
+	uint64_t badge;    /* mint */
+};
+enum err dom_cap_operate(struct domain *d, const struct dom_cap_request *rq);
 /* Clears, in an I/O permission bitmap, the bits of the ports d holds. */
 void dom_caps_iomap(const struct domain *d, uint8_t *iomap);
 

@@ -34,6 +34,8 @@ enum manifest_cap_kind {
 #define MANIFEST_RIGHT_CALL (1u << 3)   /* endpoint */
 #define MANIFEST_RIGHT_SIGNAL (1u << 4) /* notification */
 #define MANIFEST_RIGHT_POLL (1u << 5)   /* notification */
+/* endpoint: may give caps into the callee's CNode; memory: may be given on */
+#define MANIFEST_RIGHT_GRANT (1u << 6)
 
 struct manifest_cap {
 	uint8_t slot;                /* 1 .. MANIFEST_CNODE_SLOTS - 1, unique in the domain */

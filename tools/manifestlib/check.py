@@ -23,9 +23,9 @@ DOMAIN_KEYS = {"name", "image", "budget_us", "stack_size", "fpu", "backoff_ms", 
 CAP_KEYS = {"slot", "kind"}
 # kind: (required keys, optional keys, the rights it may hold)
 KINDS = {
-    "endpoint": ({"target", "rights"}, {"badge"}, ("call",)),
+    "endpoint": ({"target", "rights"}, {"badge"}, ("call", "grant")),
     "notification": ({"rights"}, {"target"}, ("signal", "poll")),
-    "memory": ({"size", "rights"}, set(), ("read", "write", "exec")),
+    "memory": ({"size", "rights"}, set(), ("read", "write", "exec", "grant")),
     "ioport": ({"first", "count"}, set(), ()),
     "mmio": ({"base", "size", "rights"}, set(), ("read", "write")),
     "irq": ({"vector"}, set(), ()),
