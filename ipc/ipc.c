@@ -59,16 +59,16 @@ static enum gate_result gate_call(struct gate_call *g)
 {
 	struct dom_regs *r = g->r;
 	struct domain *target;
-	uint32_t gen;
-	uint64_t badge;
+	struct cap c;
 
-	if (dom_cap_endpoint(g->d, r->rdi, &target, &gen, &badge) != E_OK) {
+	if (dom_cap_get(g->d, r->rdi, CAP_ENDPOINT, CAP_R_CALL, &c) != E_OK ||
+	    !(target = dom_by_object(c.object))) {
 		g->fault = "a call through a slot without an endpoint capability";
 		return GATE_FAULT;
 	}
 	struct ipc_msg m = { .label = (uint32_t)r->rsi, .in = { r->rdx, r->rcx, r->r8, r->r9 } };
 
-	answer(r, ipc_call(target, gen, badge, &m), &m);
+	answer(r, ipc_call(target, c.generation, c.badge, &m), &m);
 	return GATE_RESUME;
 }
 
@@ -105,15 +105,16 @@ static enum gate_result gate_map(struct gate_call *g)
 static enum gate_result gate_notify(struct gate_call *g, bool signal)
 {
 	struct domain *owner;
-	uint64_t badge;
+	struct cap c;
 
-	if (dom_cap_notification(g->d, g->r->rdi, signal ? CAP_R_SIGNAL : CAP_R_WAIT, &owner,
-				 &badge) != E_OK) {
+	if (dom_cap_get(g->d, g->r->rdi, CAP_NOTIFICATION, signal ? CAP_R_SIGNAL : CAP_R_WAIT, &c) !=
+		    E_OK ||
+	    !(owner = dom_by_object(c.object))) {
 		g->fault = "a notification operation through a slot without that capability";
 		return GATE_FAULT;
 	}
 	if (signal)
-		__atomic_fetch_or(&owner->notify_word, g->r->rdx | badge, __ATOMIC_ACQ_REL);
+		__atomic_fetch_or(&owner->notify_word, g->r->rdx | c.badge, __ATOMIC_ACQ_REL);
 	else
 		g->r->rdx = __atomic_exchange_n(&owner->notify_word, 0, __ATOMIC_ACQ_REL);
 	g->r->rax = E_OK;

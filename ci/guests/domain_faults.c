@@ -9,6 +9,7 @@
  * Expect: SUCCESS
  */
 #include "domcall.h"
+#include "faulty_faults.h"
 #include "kit.h"
 
 KIT_TEST("domain-faults");
@@ -52,23 +53,6 @@ static void ping_until_served(unsigned dom, unsigned label, uint32_t expect_gen)
 	}
 }
 
-/* vector: what the SDM says the fault raises; alt: what an emulator is
- * known to raise instead (QEMU's TCG gives #GP, not #SS, for a push
- * through a non-canonical RSP).  256: the core ended the domain for a
- * bad gate call, not for an exception. */
-static const struct {
-	unsigned label;
-	const char *what;
-	uint32_t vector, alt;
-} faults[] = {
-	{ 2, "null read", 14, 14 },      { 3, "write to the core", 14, 14 },
-	{ 4, "non-canonical read", 13, 13 }, { 5, "invalid opcode", 6, 6 },
-	{ 6, "divide by zero", 0, 0 },   { 7, "stack segment", 12, 13 },
-	{ 8, "alignment check", 17, 17 }, { 9, "stack overflow", 14, 14 },
-	{ 11, "bad capability", 256, 256 }, { 14, "port not granted", 13, 13 },
-	{ 10, "endless loop (budget)", 0xF0, 0xF0 },
-};
-
 void test_main(const struct kit_boot *boot)
 {
 	uint32_t r[4];
@@ -103,34 +87,34 @@ void test_main(const struct kit_boot *boot)
 	kit_printf("domain-faults: round trips, a domain-to-domain call, flags, a granted port "
 		   "and a notification (signalled 0x5 and 0x30, polled 0x35 then 0) work\n");
 
-	for (unsigned i = 0; i < sizeof(faults) / sizeof(faults[0]); i++) {
+	for (unsigned i = 0; i < FAULTY_FAULT_COUNT; i++) {
 		info(DOM_FAULTY, r);
 		uint32_t gen = r[0];
 
-		a = domcall(DOM_FAULTY, faults[i].label, 0, 0);
-		if (faults[i].vector == 17 && a.err == E_OK && a.label == E_INVAL && !intel) {
+		a = domcall(DOM_FAULTY, faulty_faults[i].label, 0, 0);
+		if (faulty_faults[i].vector == FAULTY_VECTOR_AC && a.err == E_OK && a.label == E_INVAL && !intel) {
 			kit_printf("domain-faults: alignment check: not raised on this CPU (QEMU's "
 				   "TCG does not emulate #AC); not checked here, Bochs checks it\n");
 			continue;
 		}
 		if (a.err != E_DEAD)
-			kit_failure("%s: error %u, expected E_DEAD", faults[i].what, a.err);
+			kit_failure("%s: error %u, expected E_DEAD", faulty_faults[i].what, a.err);
 		if (a.label != gen + 1)
-			kit_failure("%s: new generation %u, expected %u", faults[i].what, a.label,
+			kit_failure("%s: new generation %u, expected %u", faulty_faults[i].what, a.label,
 				    gen + 1);
 		info(DOM_FAULTY, r);
 		uint32_t vector = r[1];
 
-		if (vector != faults[i].vector && vector != faults[i].alt)
-			kit_failure("%s: fault vector %u, expected %u", faults[i].what, vector,
-				    faults[i].vector);
+		if (vector != faulty_faults[i].vector && vector != faulty_faults[i].alt)
+			kit_failure("%s: fault vector %u, expected %u", faulty_faults[i].what, vector,
+				    faulty_faults[i].vector);
 		ping_until_served(DOM_FAULTY, 1, gen + 1);
 		info(DOM_EXAMPLE, r);
 		if (r[0] != 1)
 			kit_failure("%s: the example domain restarted too (generation %u)",
-				    faults[i].what, r[0]);
+				    faulty_faults[i].what, r[0]);
 		kit_printf("domain-faults: %s: ended with vector %u, generation %u serves\n",
-			   faults[i].what, vector, gen + 1);
+			   faulty_faults[i].what, vector, gen + 1);
 	}
 	a = domcall(DOM_EXAMPLE, 1, 1, 0);
 	if (a.err != E_OK || a.out0 != 2)

@@ -21,6 +21,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "faulty_faults.h"
+
 #define LEAF_CALL 0x4F444F4D
 #define LEAF_INFO 0x4F444F49
 #define DOM_EXAMPLE 0
@@ -271,24 +273,6 @@ static unsigned ping_until_served(const char *what, uint32_t expect_gen)
 	}
 }
 
-/* vector: what the SDM says the fault raises; alt: what an emulator is
- * known to raise instead (QEMU's TCG gives #GP, not #SS, for a push
- * through a non-canonical RSP).  256: the core ended the domain for a
- * bad gate call, not for an exception; 0xF0: the core's budget timer
- * (kernel/dom/budget.c) ended a domain that ran too long. */
-static const struct {
-	uint32_t label;
-	const char *what;
-	uint32_t vector, alt;
-} faults[] = {
-	{ 2, "null read", 14, 14 },	     { 3, "write to the core", 14, 14 },
-	{ 4, "non-canonical read", 13, 13 }, { 5, "invalid opcode", 6, 6 },
-	{ 6, "divide by zero", 0, 0 },	     { 7, "stack segment", 12, 13 },
-	{ 8, "alignment check", 17, 17 },    { 9, "stack overflow", 14, 14 },
-	{ 11, "bad capability", 256, 256 },  { 14, "port not granted", 13, 13 },
-	{ 10, "endless loop (budget)", 0xF0, 0xF0 },
-};
-
 /* A call that must answer E_OK with reply E_OK and out0 (and out1 if
  * check_out1) as given. */
 static void expect_ok(const char *what, struct answer a, uint32_t out0, bool check_out1,
@@ -345,11 +329,11 @@ static int run_faults(void)
 	say("granted port 0x80: ok");
 	put_end();
 
-	for (size_t i = 0; i < sizeof(faults) / sizeof(faults[0]); i++) {
+	for (size_t i = 0; i < FAULTY_FAULT_COUNT; i++) {
 		uint32_t gen = dom_info(DOM_FAULTY).generation;
 
-		a = dom_call(DOM_FAULTY, faults[i].label, 0, 0);
-		if (faults[i].vector == 17 && a.err == E_OK && a.label == E_INVAL && !intel) {
+		a = dom_call(DOM_FAULTY, faulty_faults[i].label, 0, 0);
+		if (faulty_faults[i].vector == FAULTY_VECTOR_AC && a.err == E_OK && a.label == E_INVAL && !intel) {
 			say("alignment check: not raised on this CPU (QEMU's TCG does not emulate "
 			    "#AC); not checked here, Bochs checks it");
 			put_end();
@@ -357,13 +341,13 @@ static int run_faults(void)
 			continue;
 		}
 		if (a.err != E_DEAD) {
-			fail(faults[i].what);
+			fail(faulty_faults[i].what);
 			put_answer(&a);
 			put_str(" (expected error 9, E_DEAD)");
 			fail_end();
 		}
 		if (a.label != gen + 1) {
-			fail(faults[i].what);
+			fail(faulty_faults[i].what);
 			put_str(": new generation ");
 			put_uint(a.label);
 			put_str(", expected ");
@@ -372,26 +356,26 @@ static int run_faults(void)
 		}
 		struct info r = dom_info(DOM_FAULTY);
 
-		if (r.vector != faults[i].vector && r.vector != faults[i].alt) {
-			fail(faults[i].what);
+		if (r.vector != faulty_faults[i].vector && r.vector != faulty_faults[i].alt) {
+			fail(faulty_faults[i].what);
 			put_str(": fault vector ");
 			put_uint(r.vector);
 			put_str(", expected ");
-			put_uint(faults[i].vector);
+			put_uint(faulty_faults[i].vector);
 			fail_end();
 		}
-		unsigned waited = ping_until_served(faults[i].what, gen + 1);
+		unsigned waited = ping_until_served(faulty_faults[i].what, gen + 1);
 
 		retries += waited;
 		ex = dom_info(DOM_EXAMPLE);
 		if (ex.generation != 1) {
-			fail(faults[i].what);
+			fail(faulty_faults[i].what);
 			put_str(": the example domain restarted too (generation ");
 			put_uint(ex.generation);
 			put_str(")");
 			fail_end();
 		}
-		say(faults[i].what);
+		say(faulty_faults[i].what);
 		put_str(": E_DEAD, vector ");
 		put_uint(r.vector);
 		put_str(" at ");

@@ -16,12 +16,6 @@
 
 static volatile uint64_t sink;
 
-enum err domain_init(uint32_t generation)
-{
-	(void)generation;
-	return E_OK;
-}
-
 enum err domain_dispatch(uint64_t badge, struct ipc_msg *m)
 {
 	return faulty_dispatch(badge, m);

@@ -4,12 +4,6 @@
 #include "domain.h"
 #include "numeric_server.h"
 
-enum err domain_init(uint32_t generation)
-{
-	(void)generation;
-	return E_OK;
-}
-
 enum err domain_dispatch(uint64_t badge, struct ipc_msg *m)
 {
 	return numeric_dispatch(badge, m);

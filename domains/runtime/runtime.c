@@ -21,6 +21,13 @@ _Noreturn void runtime_serve(uint64_t badge, uint64_t label, uint64_t w0, uint64
 	abort(); /* the core never returns from a reply */
 }
 
+/* A domain with nothing to set up at start need not write domain_init. */
+__attribute__((weak)) enum err domain_init(uint32_t generation)
+{
+	(void)generation;
+	return E_OK;
+}
+
 /* libc's last resort (a corrupted heap, a failed check): a fault, which
  * the core reports and answers with a restart. */
 _Noreturn void abort(void)

@@ -153,34 +153,33 @@ enum err dom_cap_map(struct domain *d, uint64_t slot, uint64_t *va)
 	return e == E_RANGE ? E_DENIED : e;
 }
 
-enum err dom_cap_endpoint(struct domain *d, uint64_t slot, struct domain **target,
-			  uint32_t *generation, uint64_t *badge)
+enum err dom_cap_get(struct domain *d, uint64_t slot, enum cap_type type, cap_rights_t rights,
+		     struct cap *out)
 {
 	const struct cap *c;
 
 	spin_lock(&cap_lock);
-	enum err e = cap_lookup(&d->cnode, slot, CAP_ENDPOINT, CAP_R_CALL, &c);
+	enum err e = cap_lookup(&d->cnode, slot, type, rights, &c);
 
-	if (e == E_OK) {
-		*target = c->object < dom_count ? &domains[c->object] : NULL;
-		*generation = c->generation;
-		*badge = c->badge;
-	}
+	if (e == E_OK)
+		*out = *c;
 	spin_unlock(&cap_lock);
-	if (e == E_OK && (!*target || !(*target)->present))
-		e = E_DENIED;
 	return e == E_RANGE ? E_DENIED : e;
+}
+
+struct domain *dom_by_object(uint32_t object)
+{
+	return object < dom_count && domains[object].present ? &domains[object] : NULL;
 }
 
 enum err dom_cap_refresh(struct domain *d, uint64_t slot)
 {
+	struct cap c;
 	struct domain *target;
-	uint32_t gen;
-	uint64_t badge;
-	enum err e = dom_cap_endpoint(d, slot, &target, &gen, &badge);
+	enum err e = dom_cap_get(d, slot, CAP_ENDPOINT, CAP_R_CALL, &c);
 
-	if (e != E_OK)
-		return e;
+	if (e != E_OK || !(target = dom_by_object(c.object)))
+		return E_DENIED;
 	spin_lock(&cap_lock);
 	e = cap_op_refresh(&d->cnode, slot, __atomic_load_n(&target->generation, __ATOMIC_ACQUIRE));
 	spin_unlock(&cap_lock);
@@ -199,23 +198,6 @@ void dom_caps_iomap(const struct domain *d, uint8_t *iomap)
 	}
 }
 
-enum err dom_cap_notification(struct domain *d, uint64_t slot, cap_rights_t right,
-			      struct domain **owner, uint64_t *badge)
-{
-	const struct cap *c;
-
-	spin_lock(&cap_lock);
-	enum err e = cap_lookup(&d->cnode, slot, CAP_NOTIFICATION, right, &c);
-
-	if (e == E_OK) {
-		*owner = c->object < dom_count ? &domains[c->object] : NULL;
-		*badge = c->badge;
-	}
-	spin_unlock(&cap_lock);
-	if (e == E_OK && !*owner)
-		e = E_DENIED;
-	return e == E_RANGE ? E_DENIED : e;
-}
 
 enum err dom_cap_operate(struct domain *d, const struct dom_cap_request *rq)
 {
@@ -225,12 +207,14 @@ enum err dom_cap_operate(struct domain *d, const struct dom_cap_request *rq)
 
 	spin_lock(&cap_lock);
 	if (rq->via) { /* the CNode of the domain behind an endpoint with grant */
+		struct domain *callee;
+
 		e = cap_lookup(&d->cnode, rq->via, CAP_ENDPOINT, CAP_R_GRANT, &via);
-		if (e != E_OK || via->object >= dom_count || !domains[via->object].present) {
+		if (e != E_OK || !(callee = dom_by_object(via->object))) {
 			spin_unlock(&cap_lock);
 			return E_DENIED;
 		}
-		dst_cn = &domains[via->object].cnode;
+		dst_cn = &callee->cnode;
 	}
 	struct cap_mint mint = { .rights = (cap_rights_t)rq->rights, .badge = rq->badge };
 

@@ -1,5 +1,6 @@
 /* Domains: building them from the manifest, serialized entry, crashes and
  * restarts with generation numbers and back-off (issue #6 items 1, 5, 8). */
+#include <assert.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -24,14 +25,6 @@ unsigned dom_count;
  * and never past a second. */
 #define BACKOFF_MAX_MS 1000
 #define BACKOFF_CAP_MS(d) MIN(BACKOFF_MAX_MS, 64 * (d)->desc->backoff_ms)
-
-struct domain *dom_find(const char *name)
-{
-	for (unsigned i = 0; i < dom_count; i++)
-		if (domains[i].present && strcmp(domains[i].desc->name, name) == 0)
-			return &domains[i];
-	return NULL;
-}
 
 enum err dom_acquire(struct domain *d)
 {
@@ -98,6 +91,8 @@ bool dom_run(struct domain *d, struct dom_regs *regs, struct trap_frame *exit,
 	if (tpr)
 		write_cr8(tpr);
 	*exit = *f;
+	static_assert(offsetof(struct trap_frame, rax) == offsetof(struct dom_regs, rax),
+		      "the exit frame and the entry registers share r15 .. rax");
 	memcpy(regs, f, offsetof(struct dom_regs, rflags)); /* r15 .. rax */
 	regs->rflags = f->rflags;
 	regs->rip = f->rip;

@@ -77,19 +77,20 @@ extern unsigned dom_count;
  * Runs on the boot CPU once every CPU is up: domains' tables map each
  * CPU's entry structures. */
 void dom_start_all(void);
-struct domain *dom_find(const char *name);
 
 /* Capabilities of domains (kernel/dom/caps.c).  One lock for every
  * CNode: the library takes none, and revoking reaches across domains. */
 extern struct spinlock cap_lock;
 enum err dom_caps_build(struct domain *d, char *why, size_t why_size);
 void dom_caps_reset(struct domain *d);
-/* The endpoint in d's slot: E_DENIED if the slot (or index) holds none or
- * lacks the call right. */
-enum err dom_cap_endpoint(struct domain *d, uint64_t slot, struct domain **target,
-			  uint32_t *generation, uint64_t *badge);
+/* A copy of the cap in d's slot if it has `type` and `rights`; E_DENIED
+ * otherwise (an empty or out-of-range slot included). */
+enum err dom_cap_get(struct domain *d, uint64_t slot, enum cap_type type, cap_rights_t rights,
+		     struct cap *out);
+/* The domain a cap's object names, if it is there. */
+struct domain *dom_by_object(uint32_t object);
 /* IPC_OP_REFRESH: the endpoint in d's slot names its callee's current
- * generation; E_DENIED as above. */
+ * generation; E_DENIED if the slot holds no endpoint it may call. */
 enum err dom_cap_refresh(struct domain *d, uint64_t slot);
 /* Revokes everything derived from the manifest's grant in d's slot (the
  * domain's own copy included): the test hook's stand-in for an owner
@@ -98,10 +99,6 @@ enum err dom_cap_revoke_grant(struct domain *d, uint64_t slot);
 /* IPC_OP_MAP: maps the memory cap in d's slot; *va gets its address.
  * E_DENIED if the slot holds no memory cap with the map right. */
 enum err dom_cap_map(struct domain *d, uint64_t slot, uint64_t *va);
-/* The notification in d's slot, if it has `right` (CAP_R_SIGNAL or
- * CAP_R_WAIT): whose word it is, and the bits its badge adds. */
-enum err dom_cap_notification(struct domain *d, uint64_t slot, cap_rights_t right,
-			      struct domain **owner, uint64_t *badge);
 /* IPC_OP_CNODE (ipc/ABI.md): a capability operation on d's own CNode;
  * copy, mint and move put the result in the CNode of the domain behind
  * d's endpoint in slot `via` (which needs the grant right) if via is not

@@ -11,7 +11,8 @@
 #include "ipc_msg.h"
 #include "ipc_raw.h"
 
-/* Called once after each start and restart, before any other call. */
+/* Called once after each start and restart, before any other call.
+ * Optional: the runtime's own answers E_OK. */
 enum err domain_init(uint32_t generation);
 
 /* Serves one call: m->label and m->in in; m->out out.  Returns the
